@@ -1,0 +1,78 @@
+# Ostoja — the two commands: `make run` and `make test`.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV ?= .venv
+PY := $(VENV)/bin/python
+PIP := $(PY) -m pip
+PORT ?= 8000
+PYTEST_ARGS ?= -n 2
+CONSTRAINTS := requirements/constraints.txt
+
+.PHONY: help run test install install-dev serve worker migrate demo messages lint lock bench totp clean
+
+help:
+	@echo "make run    install, migrate, load demo data, start the worker and serve on http://127.0.0.1:$(PORT)"
+	@echo "make test   install dev tools, lint, check migrations and translations, run all tests"
+	@echo "make messages  extract UI strings into the .po files and compile them"
+	@echo "make bench  run the benchmarks in bench/ (see docs/benchmarks.md)"
+
+$(PY):
+	$(PYTHON) -m venv $(VENV)
+	$(PIP) install --quiet --upgrade pip
+
+$(VENV)/.installed: pyproject.toml $(CONSTRAINTS) | $(PY)
+	$(PIP) install --quiet -c $(CONSTRAINTS) -e .
+	@touch $@
+
+$(VENV)/.installed-dev: pyproject.toml $(CONSTRAINTS) | $(PY)
+	$(PIP) install --quiet -c $(CONSTRAINTS) -e ".[dev]"
+	@touch $@ $(VENV)/.installed
+
+install: $(VENV)/.installed
+install-dev: $(VENV)/.installed-dev
+
+migrate: install
+	$(PY) manage.py migrate --noinput
+
+demo: migrate
+	$(PY) manage.py seed_demo
+
+run: demo
+	@echo ""
+	@echo "Ostoja is starting on http://127.0.0.1:$(PORT)/  (English: http://127.0.0.1:$(PORT)/en/) — Ctrl+C stops it."
+	@$(PY) manage.py db_worker --queue-name '*' --interval 2 --no-reload & WORKER=$$!; \
+	trap "kill $$WORKER 2>/dev/null" EXIT INT TERM; \
+	$(PY) manage.py runserver 127.0.0.1:$(PORT)
+
+worker: install
+	$(PY) manage.py db_worker --queue-name '*'
+
+test: install-dev
+	$(PY) -m ruff check src tests bench
+	DJANGO_SETTINGS_MODULE=ostoja.config.settings.test $(PY) manage.py makemigrations --check --dry-run
+	DJANGO_SETTINGS_MODULE=ostoja.config.settings.test $(PY) manage.py i18n check
+	$(PY) -m pytest $(PYTEST_ARGS)
+
+lint: install-dev
+	$(PY) -m ruff check src tests bench
+	$(PY) -m ruff format --check src tests bench
+
+messages: install
+	DJANGO_SETTINGS_MODULE=ostoja.config.settings.test $(PY) manage.py i18n update
+	DJANGO_SETTINGS_MODULE=ostoja.config.settings.test $(PY) manage.py i18n check
+
+totp: install
+	@$(PY) manage.py demo_totp $(EMAIL)
+
+bench: install-dev
+	$(PIP) install --quiet -c $(CONSTRAINTS) -e ".[dev,bench]"
+	$(PY) bench/run_all.py
+
+# Regenerate the constraints (lock) file from the current environment.
+lock:
+	$(PIP) freeze --exclude-editable | grep -v '^-e ' > $(CONSTRAINTS)
+
+clean:
+	rm -rf $(VENV) var .pytest_cache .ruff_cache

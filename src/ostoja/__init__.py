@@ -1,0 +1,1 @@
+"""Ostoja: open platform for protecting children from sexual abuse."""

@@ -1,0 +1,108 @@
+"""Writing and verifying the audit log. Every service function logs through ``log_action``."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+
+from django.db import models, transaction
+from django.utils import timezone
+
+from ostoja.core.request_context import get_request_id
+
+from .chain import GENESIS_HASH, entry_digest, mask_secrets
+from .models import AuditChainHead, AuditEntry
+
+
+def _hashed_fields(entry: AuditEntry) -> dict:
+    return {
+        "seq": entry.seq,
+        "created_at": entry.created_at.isoformat(),
+        "actor_id": entry.actor_id,
+        "actor_label": entry.actor_label,
+        "organisation_id": entry.organisation_id,
+        "action": entry.action,
+        "target_type": entry.target_type,
+        "target_id": entry.target_id,
+        "target_label": entry.target_label,
+        "data": entry.data,
+        "request_id": entry.request_id,
+    }
+
+
+def _target_info(target) -> tuple[str, str, str]:
+    if target is None:
+        return "", "", ""
+    if isinstance(target, models.Model):
+        return target._meta.label_lower, str(target.pk), str(target)[:254]
+    return type(target).__name__, "", str(target)[:254]
+
+
+def log_action(
+    action: str,
+    *,
+    actor=None,
+    organisation=None,
+    target=None,
+    data: dict | None = None,
+) -> AuditEntry:
+    """Append one entry. Runs inside the caller's transaction (or its own)."""
+    if not action or "." not in action:
+        raise ValueError("Audit action codes are namespaced, e.g. 'hotline.item.assessed'.")
+    actor = actor if getattr(actor, "is_authenticated", False) else None
+    target_type, target_id, target_label = _target_info(target)
+    with transaction.atomic():
+        # The UPDATE takes the row lock (PostgreSQL) / the write lock (SQLite) first, so two
+        # writers can never read the same chain head.
+        AuditChainHead.objects.get_or_create(pk=1)
+        AuditChainHead.objects.filter(pk=1).update(seq=models.F("seq") + 1)
+        head = AuditChainHead.objects.select_for_update().get(pk=1)
+        entry = AuditEntry(
+            seq=head.seq,
+            created_at=timezone.now(),
+            actor=actor,
+            actor_label=(actor.email if actor else "")[:254],
+            organisation=organisation,
+            action=action,
+            target_type=target_type,
+            target_id=target_id,
+            target_label=target_label,
+            # Round-trip through JSON so the hash covers exactly what the database returns.
+            data=json.loads(json.dumps(mask_secrets(data or {}), default=str)),
+            request_id=get_request_id(),
+            prev_hash=head.last_hash,
+        )
+        entry.entry_hash = entry_digest(prev_hash=entry.prev_hash, fields=_hashed_fields(entry))
+        entry.save()
+        AuditChainHead.objects.filter(pk=1).update(last_hash=entry.entry_hash)
+    return entry
+
+
+@dataclass(frozen=True)
+class ChainProblem:
+    seq: int
+    reason: str
+
+
+def verify_chain(batch_size: int = 2000) -> ChainProblem | None:
+    """Walk the whole chain in order; return the first broken entry, or None if intact."""
+    expected_prev = GENESIS_HASH
+    expected_seq = 1
+    for entry in AuditEntry.objects.order_by("seq").iterator(chunk_size=batch_size):
+        if entry.seq != expected_seq:
+            return ChainProblem(expected_seq, f"entry #{expected_seq} is missing")
+        if entry.prev_hash != expected_prev:
+            return ChainProblem(entry.seq, "its previous-entry hash does not match the chain")
+        if (
+            entry_digest(prev_hash=entry.prev_hash, fields=_hashed_fields(entry))
+            != entry.entry_hash
+        ):
+            return ChainProblem(entry.seq, "its content does not match its hash (it was altered)")
+        expected_prev = entry.entry_hash
+        expected_seq += 1
+    head = AuditChainHead.objects.filter(pk=1).first()
+    if head and head.seq != expected_seq - 1:
+        return ChainProblem(
+            expected_seq, f"the chain ends at #{expected_seq - 1} but the head says #{head.seq}"
+        )
+    return None

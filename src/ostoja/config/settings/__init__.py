@@ -1,0 +1,1 @@
+"""Settings in layers: base → dev / test / prod. Pick one with DJANGO_SETTINGS_MODULE."""

@@ -1,0 +1,18 @@
+"""Local development: debug on, console e-mail, a throw-away secret key."""
+
+import os
+
+from .base import *  # noqa: F403
+from .base import VAR_DIR, env_list
+
+DEBUG = True
+SECRET_KEY = os.environ.get("SECRET_KEY") or "dev-only-insecure-key-do-not-use-in-production"  # noqa: F405
+ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "127.0.0.1,localhost,[::1]")
+EMAIL_BACKEND = os.environ.get(  # noqa: F405
+    "EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend"
+)
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+}
+VAR_DIR.mkdir(parents=True, exist_ok=True)

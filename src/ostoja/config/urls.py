@@ -1,0 +1,28 @@
+"""Root URLconf. Human pages are under i18n_patterns: Polish at /, English at /en/."""
+
+from django.conf.urls.i18n import i18n_patterns
+from django.urls import include, path
+
+from ostoja.core import views as core_views
+from ostoja.core.api import api
+
+handler400 = "ostoja.core.views.error_400"
+handler403 = "ostoja.core.views.error_403"
+handler404 = "ostoja.core.views.error_404"
+handler500 = "ostoja.core.views.error_500"
+
+urlpatterns = [
+    path("healthz", core_views.healthz, name="healthz"),
+    path("api/", api.urls),
+]
+
+# Apps that add human pages append to this list (see docs/architecture.md).
+app_patterns = [
+    path("", core_views.home, name="home"),
+    path("dashboard/", core_views.dashboard, name="dashboard"),
+    path("accounts/", include("allauth.urls")),
+    path("organisations/", include("ostoja.organisations.urls")),
+    path("audit/", include("ostoja.audit.urls")),
+]
+
+urlpatterns += i18n_patterns(*app_patterns, prefix_default_language=False)

@@ -1,0 +1,99 @@
+"""The platform's modules as shown on the home page and the dashboard.
+
+Apps register what they offer here; a module not built yet says so honestly.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from django.urls import NoReverseMatch, reverse
+from django.utils.translation import gettext_lazy as _
+
+from ostoja.organisations.roles import Role
+
+
+@dataclass(frozen=True)
+class Module:
+    key: str
+    title: str
+    summary: str
+    public_url_name: str | None = None  # a page anyone can open
+    staff_url_name: str | None = None  # a page for the roles below
+    roles: frozenset = field(default_factory=frozenset)
+
+    def _url(self, name):
+        if not name:
+            return None
+        try:
+            return reverse(name)
+        except NoReverseMatch:
+            return None
+
+    @property
+    def public_url(self):
+        return self._url(self.public_url_name)
+
+    @property
+    def staff_url(self):
+        return self._url(self.staff_url_name)
+
+    @property
+    def available(self) -> bool:
+        return bool(self.public_url or self.staff_url)
+
+
+MODULES: list[Module] = [
+    Module(
+        "hotline",
+        _("Hotline"),
+        _(
+            "Report illegal content showing the sexual abuse of children. Analysts triage "
+            "reports so that children abused now come first, and get the material removed."
+        ),
+        public_url_name="hotline:report",
+        staff_url_name="hotline:queue",
+        roles=frozenset({Role.HOTLINE_ANALYST, Role.HOTLINE_SUPERVISOR, Role.COORDINATOR}),
+    ),
+    Module(
+        "banks",
+        _("Hash lists and matching"),
+        _(
+            "Lists of hashes of known abuse material, shared between hotlines and platforms, "
+            "and fast exact matching against them. Images are never stored."
+        ),
+        staff_url_name="banks:list",
+        roles=frozenset({Role.HOTLINE_ANALYST, Role.HOTLINE_SUPERVISOR, Role.COORDINATOR}),
+    ),
+    Module(
+        "directory",
+        _("Where to find help"),
+        _(
+            "A safe, anonymous directory of help for people worried about their thoughts, "
+            "for victims, parents and professionals."
+        ),
+        public_url_name="directory:search",
+        staff_url_name="directory:manage",
+        roles=frozenset({Role.SERVICE_EDITOR, Role.COORDINATOR}),
+    ),
+    Module(
+        "network",
+        _("Partnership network"),
+        _(
+            "Member organisations of the national partnership: forum, newsletter, events, "
+            "consultations, training and joint positions."
+        ),
+        staff_url_name="network:index",
+        roles=frozenset({Role.NETWORK_MEMBER, Role.COORDINATOR}),
+    ),
+    Module(
+        "pact",
+        _("Pact of Towns and Regions"),
+        _(
+            "Local authorities sign the Council of Europe Pact, assess themselves, plan and "
+            "report their measures."
+        ),
+        staff_url_name="pact:index",
+        roles=frozenset({Role.AUTHORITY_OFFICER, Role.COORDINATOR}),
+    ),
+]

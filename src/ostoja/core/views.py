@@ -1,0 +1,65 @@
+"""Home page, dashboard, health check and error pages."""
+
+from __future__ import annotations
+
+from django.db import connection
+from django.http import JsonResponse
+from django.shortcuts import render
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET
+
+from ostoja.organisations.permissions import roles_of
+
+from .modules import MODULES
+from .permissions import permission_required
+
+
+@require_GET
+def home(request):
+    return render(request, "core/home.html", {"modules": MODULES})
+
+
+@require_GET
+@permission_required(lambda user: True)
+def dashboard(request):
+    user = request.user
+    roles = roles_of(user)
+    memberships = user.memberships.select_related("organisation").order_by("organisation__name")
+    modules = [m for m in MODULES if m.roles & roles]
+    return render(
+        request,
+        "core/dashboard.html",
+        {"memberships": memberships, "modules": modules, "roles": roles},
+    )
+
+
+@require_GET
+@never_cache
+def healthz(request):
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+            cursor.fetchone()
+    except Exception:  # noqa: BLE001 - any database failure means "unhealthy"
+        return JsonResponse({"status": "error", "database": "unreachable"}, status=503)
+    return JsonResponse({"status": "ok", "database": "ok"})
+
+
+def error_400(request, exception=None):
+    return render(request, "400.html", status=400)
+
+
+def error_403(request, exception=None):
+    return render(request, "403.html", status=403)
+
+
+def error_404(request, exception=None):
+    return render(request, "404.html", status=404)
+
+
+def error_500(request):
+    return render(request, "500.html", status=500)
+
+
+def csrf_failure(request, reason=""):
+    return render(request, "403_csrf.html", status=403)

@@ -1,0 +1,85 @@
+"""Shared fixtures: users per role, logged-in clients, the world of the permission matrix."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import pytest
+from allauth.mfa.totp.internal.auth import TOTP
+from django.test import Client
+
+from ostoja.organisations.permissions import requires_mfa
+from ostoja.organisations.roles import Role
+
+from .factories import MembershipFactory, OrganisationFactory, UserFactory
+
+TEST_TOTP_SECRET = "GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ"
+
+ROLE_ORG_KIND = {
+    Role.COORDINATOR: "ngo",
+    Role.HOTLINE_ANALYST: "hotline",
+    Role.HOTLINE_SUPERVISOR: "hotline",
+    Role.NETWORK_MEMBER: "ngo",
+    Role.AUTHORITY_OFFICER: "local_authority",
+    Role.SERVICE_EDITOR: "service_provider",
+}
+
+
+def make_user(role: str | None = None, organisation=None, *, mfa: bool = True, **kwargs):
+    user = UserFactory(**kwargs)
+    if role:
+        organisation = organisation or OrganisationFactory(kind=ROLE_ORG_KIND[role])
+        MembershipFactory(user=user, organisation=organisation, role=role)
+    if mfa and requires_mfa(user):
+        TOTP.activate(user, TEST_TOTP_SECRET)
+    return user
+
+
+def login(client: Client, user) -> Client:
+    client.force_login(user)
+    return client
+
+
+@pytest.fixture
+def user_factory(db):
+    return make_user
+
+
+@pytest.fixture
+def coordinator(db):
+    return make_user(Role.COORDINATOR)
+
+
+@pytest.fixture
+def coordinator_client(coordinator):
+    return login(Client(), coordinator)
+
+
+@dataclass
+class World:
+    """One user per role, each in an organisation of its own (analyst and supervisor share one)."""
+
+    users: dict = field(default_factory=dict)
+    orgs: dict = field(default_factory=dict)
+    extra: dict = field(default_factory=dict)
+
+    def client(self, role):
+        c = Client()
+        if role is not None:
+            c.force_login(self.users[role])
+        return c
+
+
+@pytest.fixture
+def world(db):
+    w = World()
+    hotline_org = OrganisationFactory(kind="hotline", slug="world-hotline")
+    for role in Role.values:
+        org = hotline_org if role in (Role.HOTLINE_ANALYST, Role.HOTLINE_SUPERVISOR) else None
+        if org is None:
+            org = OrganisationFactory(
+                kind=ROLE_ORG_KIND[role], slug=f"world-{role.replace('_', '-')}"
+            )
+        w.users[role] = make_user(role, org)
+        w.orgs[role] = org
+    return w
