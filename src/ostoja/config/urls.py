@@ -23,6 +23,10 @@ app_patterns = [
     path("accounts/", include("allauth.urls")),
     path("organisations/", include("ostoja.organisations.urls")),
     path("audit/", include("ostoja.audit.urls")),
+    # Each module mounts its human pages here (its own paths, e.g. /report/, /hotline/…).
+    path("", include("ostoja.hotline.urls")),
+    path("", include("ostoja.banks.urls")),
+    path("", include("ostoja.directory.urls")),
 ]
 
 urlpatterns += i18n_patterns(*app_patterns, prefix_default_language=False)

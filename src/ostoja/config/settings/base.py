@@ -52,6 +52,9 @@ INSTALLED_APPS = [
     "ostoja.audit",
     "ostoja.accounts",
     "ostoja.organisations",
+    "ostoja.hotline",
+    "ostoja.banks",
+    "ostoja.directory",
 ]
 
 MIDDLEWARE = [
