@@ -25,6 +25,16 @@ ROLE_ORG_KIND = {
 }
 
 
+@pytest.fixture(autouse=True)
+def _fresh_cache():
+    """Rate limits and throttling live in the cache: no test inherits another's counters."""
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+    cache.clear()
+
+
 def make_user(role: str | None = None, organisation=None, *, mfa: bool = True, **kwargs):
     user = UserFactory(**kwargs)
     if role:

@@ -72,3 +72,15 @@ def page(browser, live_server):
     pg.set_default_timeout(15000)
     yield pg
     context.close()
+
+
+def serious_axe_violations(pg) -> list[str]:
+    """Run axe-core (shipped inside axe-playwright-python) and list serious/critical issues."""
+    from axe_playwright_python.sync_playwright import Axe
+
+    results = Axe().run(pg)
+    return [
+        f"{v['id']} ({v['impact']}): {v['help']} — {len(v['nodes'])} node(s)"
+        for v in results.response["violations"]
+        if v.get("impact") in ("serious", "critical")
+    ]

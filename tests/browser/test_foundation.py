@@ -55,3 +55,11 @@ def test_analyst_is_taken_through_mfa_setup(page):
     page.goto("/dashboard/")
     assert page.url.endswith("/dashboard/")
     assert "Witaj" in page.get_by_role("heading", level=1).inner_text()
+
+
+@pytest.mark.parametrize("path", ["/", "/en/", "/accounts/login/", "/no-such-page/"])
+def test_public_pages_have_no_serious_accessibility_violations(page, path):
+    from tests.browser.conftest import serious_axe_violations
+
+    page.goto(path)
+    assert serious_axe_violations(page) == []

@@ -1,5 +1,7 @@
 """Template helpers shared by every app."""
 
+import json
+
 from django import template
 from django.urls import translate_url
 from django.utils.translation import get_language
@@ -16,3 +18,9 @@ def language_url(context, code: str) -> str:
     if translated == path and code != get_language():
         return "/" if code == "pl" else f"/{code}/"
     return translated
+
+
+@register.filter
+def pretty_json(value) -> str:
+    """Compact, readable JSON for audit data (auto-escaped by the template)."""
+    return json.dumps(value, ensure_ascii=False, sort_keys=True)
