@@ -37,7 +37,7 @@ migrate: install
 	$(PY) manage.py migrate --noinput
 
 demo: migrate
-	$(PY) manage.py seed_demo
+	SITE_URL=http://127.0.0.1:$(PORT) $(PY) manage.py seed_demo
 
 run: demo
 	@echo ""

@@ -116,3 +116,12 @@ def test_null_origin_accepted_only_for_same_origin_fetch_metadata():
         "/accounts/login/", data, HTTP_ORIGIN="null", HTTP_SEC_FETCH_SITE="same-origin"
     )
     assert same.status_code == 200  # the form answers (wrong password), no CSRF failure
+
+
+def test_dev_server_request_log_is_silenced(capfd):
+    """runserver's request lines carry full paths (search terms, status codes): never logged."""
+    import logging
+
+    logging.getLogger("django.server").warning('"GET /help/?q=%s HTTP/1.1" 404 10', "secret-term")
+    out, err = capfd.readouterr()
+    assert "secret-term" not in out + err

@@ -245,6 +245,9 @@ LOGGING = {
         "plain": {"format": "%(asctime)s %(levelname)s [%(request_id)s] %(name)s: %(message)s"}
     },
     "handlers": {
+        # A logger with no handler falls back to logging.lastResort (stderr) for warnings;
+        # the null handler really silences it.
+        "null": {"class": "logging.NullHandler"},
         "console": {
             "class": "logging.StreamHandler",
             "formatter": "plain",
@@ -255,7 +258,7 @@ LOGGING = {
     "loggers": {
         # The default request logger would write full paths (with query strings, e.g.
         # search terms or status codes) next to addresses; we log our own minimal lines.
-        "django.server": {"handlers": [], "propagate": False},
+        "django.server": {"handlers": ["null"], "propagate": False},
         "django.request": {"handlers": ["console"], "level": "ERROR", "propagate": False},
     },
 }
