@@ -27,6 +27,7 @@ app_patterns = [
     path("", include("ostoja.hotline.urls")),
     path("", include("ostoja.banks.urls")),
     path("", include("ostoja.directory.urls")),
+    path("", include("ostoja.outbox.urls")),
 ]
 
 urlpatterns += i18n_patterns(*app_patterns, prefix_default_language=False)

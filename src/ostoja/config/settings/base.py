@@ -55,6 +55,8 @@ INSTALLED_APPS = [
     "ostoja.hotline",
     "ostoja.banks",
     "ostoja.directory",
+    "ostoja.outbox",
+    "ostoja.takedown",
 ]
 
 MIDDLEWARE = [

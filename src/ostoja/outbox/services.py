@@ -1,0 +1,489 @@
+"""Enqueueing and delivering outbox messages.
+
+Guarantees
+==========
+* **Never lost**: ``enqueue_email``/``enqueue_webhook`` write the message in the caller's
+  transaction. If the business change rolls back, so does the message; if it commits, the
+  message is in the database before anything is sent, and stays there until it is sent or has
+  failed permanently (then it waits on the staff page for a person to retry it).
+* **Not sent twice by us**: a deliverer first *claims* a message: on PostgreSQL with
+  ``SELECT … FOR UPDATE SKIP LOCKED`` (concurrent deliverers skip each other's rows instead of
+  waiting), on every database with a conditional ``UPDATE … WHERE state = 'pending' AND …`` that
+  only one deliverer can win. The claim sets a *lease* (``lease_until``, a random
+  ``lease_token``) and counts the attempt; the outcome is written only by the lease holder. A
+  deliverer that dies mid-send leaves a lease that expires, and the message is taken again.
+* **At-least-once on the wire, de-duplicated by key**: between "the server accepted it" and
+  "we recorded that" a crash or a lost acknowledgement is possible, and the message is then
+  sent again. Every copy carries the same ``Message-ID`` (e-mail) or ``Idempotency-Key``
+  (webhook), both derived from the dedup key, so receivers (and mail clients, which thread by
+  Message-ID) recognise the duplicate. Exactly-once delivery over SMTP or HTTP is not possible;
+  this is the standard substitute.
+
+Delivery runs (a) as a django-tasks task queued when the enqueueing transaction commits, and
+(b) in ``deliver_due()``, the periodic sweep (``manage.py outbox_deliver --loop``) that picks up
+retries whose time has come and anything a crashed worker left behind.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import uuid
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from functools import partial
+from urllib.parse import urlsplit
+
+from django.conf import settings
+from django.contrib.contenttypes.models import ContentType
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
+from django.db import connection, models, transaction
+from django.db.models import F, Q
+from django.utils import timezone
+from django.utils.translation import gettext
+
+from ostoja.audit.services import log_action
+
+from . import conf, transport, webhook_keys
+from .backoff import retry_delay
+from .models import OutboxMessage
+
+logger = logging.getLogger(__name__)
+
+MAX_RECIPIENTS = 50
+MAX_BODY = 1_000_000  # characters of text/HTML body, of all attachments, of a webhook payload
+_HEADER_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9-]{0,76}$")
+_CONTENT_TYPE = re.compile(r"^[a-z0-9][a-z0-9!#$&^_.+-]*/[a-z0-9][a-z0-9!#$&^_.+-]*$")
+# "Display Name <address>" (no quotes, commas or brackets in the name) or a bare address.
+_NAMED_ADDRESS = re.compile(r"^([^<>,;\"]*)<([^<>\s]+)>$")
+_RESERVED_HEADERS = {
+    "message-id",
+    "from",
+    "to",
+    "cc",
+    "bcc",
+    "subject",
+    "date",
+    "content-type",
+    "content-transfer-encoding",
+    "mime-version",
+    "content-length",
+    "host",
+    "idempotency-key",
+    "user-agent",
+    "x-ostoja-signature",
+    "x-ostoja-key-id",
+}
+State = OutboxMessage.State
+
+
+class OutboxError(ValueError):
+    """A request the outbox refuses (bad input, or an action the state does not allow)."""
+
+
+# --- validation -----------------------------------------------------------------------------
+
+
+def _no_newlines(value: str, what: str) -> str:
+    if not isinstance(value, str):
+        raise OutboxError(f"{what} must be text.")
+    if "\r" in value or "\n" in value or "\x00" in value:
+        raise OutboxError(f"{what} must be one line.")
+    return value
+
+
+def _clean_dedup_key(key: str) -> str:
+    _no_newlines(key, "The dedup key")
+    key = key.strip()
+    if not key or len(key) > 200 or not key.isprintable():
+        raise OutboxError("The dedup key is 1–200 printable characters.")
+    return key
+
+
+def _clean_headers(headers) -> dict:
+    if not headers:
+        return {}
+    if not isinstance(headers, dict) or len(headers) > 20:
+        raise OutboxError("Headers are a mapping of at most 20 entries.")
+    clean = {}
+    for name, value in headers.items():
+        if not isinstance(name, str) or not _HEADER_NAME.match(name):
+            raise OutboxError(f"Invalid header name: {name!r}.")
+        if name.lower() in _RESERVED_HEADERS:
+            raise OutboxError(f"The header {name} is set by the outbox itself.")
+        clean[name] = _no_newlines(value, f"The header {name}")[:998]
+    return clean
+
+
+def _clean_attachments(attachments) -> list[dict]:
+    clean = []
+    total = 0
+    for item in attachments or ():
+        if not isinstance(item, dict):
+            raise OutboxError("Each attachment is a mapping with name, content_type, content.")
+        name = _no_newlines(item.get("name", ""), "The attachment name")
+        if not name or len(name) > 100 or "/" in name or "\\" in name or not name.isprintable():
+            raise OutboxError("An attachment name is 1–100 characters without slashes.")
+        content_type = (item.get("content_type") or "").lower()
+        if not _CONTENT_TYPE.match(content_type):
+            raise OutboxError(f"Invalid attachment content type: {content_type!r}.")
+        if content_type.split("/")[0] in {"image", "video", "audio"}:
+            # Ostoja never sends media (see the safety rules): text and JSON only.
+            raise OutboxError("The outbox does not send image, video or audio attachments.")
+        content = item.get("content")
+        if not isinstance(content, str):
+            raise OutboxError("Attachment content is text (e.g. the X-ARF JSON).")
+        total += len(content)
+        clean.append({"name": name, "content_type": content_type, "content": content})
+    if len(clean) > 10 or total > MAX_BODY:
+        raise OutboxError("At most 10 attachments of 1,000,000 characters in total.")
+    return clean
+
+
+def _clean_language(language: str) -> str:
+    if language and language not in dict(settings.LANGUAGES):
+        raise OutboxError(f"Unknown language: {language!r}.")
+    return language or ""
+
+
+def _related_fields(related) -> dict:
+    if related is None:
+        return {}
+    if not isinstance(related, models.Model) or related.pk is None:
+        raise OutboxError("The related object must be a saved model instance.")
+    return {
+        "related_type": ContentType.objects.get_for_model(related),
+        "related_id": str(related.pk)[:64],
+    }
+
+
+def _clean_url(url: str) -> str:
+    _no_newlines(url, "The webhook URL")
+    if len(url) > 2000:
+        raise OutboxError("The webhook URL is too long.")
+    try:
+        parts = urlsplit(url)
+        parts.port  # noqa: B018 - raises ValueError for a bad port
+    except ValueError as exc:
+        raise OutboxError(f"Invalid webhook URL: {exc}") from exc
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise OutboxError("A webhook URL is http(s)://host/…")
+    if parts.username or parts.password:
+        # Credentials in the URL would be stored and shown in clear: use signing instead.
+        raise OutboxError("A webhook URL must not contain a user name or password.")
+    if any(ch.isspace() for ch in url):
+        raise OutboxError("A webhook URL has no spaces.")
+    return url
+
+
+# --- enqueueing -----------------------------------------------------------------------------
+
+
+def _schedule(message_id: int, run_after: datetime | None = None) -> None:
+    """Queue a delivery task. If the queue is unavailable, the sweep still delivers."""
+    if not conf.deliver_on_commit():
+        return
+    from .tasks import deliver_message
+
+    try:
+        task = deliver_message
+        if run_after is not None:
+            if not task.get_backend().supports_defer:
+                return  # the backend cannot wait: leave it to the sweep
+            task = task.using(run_after=run_after)
+        task.enqueue(message_id)
+    except Exception:  # noqa: BLE001 - the message is safe in the table either way
+        logger.exception("Could not queue delivery of outbox message %s", message_id)
+
+
+def _enqueue(dedup_key: str, fields: dict, max_attempts: int | None) -> tuple[OutboxMessage, bool]:
+    fields["max_attempts"] = max(1, int(max_attempts or conf.max_attempts()))
+    fields["next_attempt_at"] = timezone.now()
+    fields["state"] = State.PENDING
+    message, created = OutboxMessage.objects.get_or_create(dedup_key=dedup_key, defaults=fields)
+    if created:
+        transaction.on_commit(partial(_schedule, message.pk))
+    return message, created
+
+
+def enqueue_email(
+    *,
+    dedup_key: str,
+    to: list[str] | tuple[str, ...],
+    subject: str,
+    body_text: str,
+    body_html: str = "",
+    attachments=(),
+    headers: dict | None = None,
+    from_email: str = "",
+    language: str = "",
+    related=None,
+    organisation=None,
+    sensitive: bool = False,
+    max_attempts: int | None = None,
+) -> tuple[OutboxMessage, bool]:
+    """Store an e-mail for sending; return ``(message, created)``.
+
+    Call it inside the transaction of the business change. A second call with the same
+    ``dedup_key`` returns the existing message unchanged (``created`` is False).
+    ``attachments``: ``[{"name": "xarf.json", "content_type": "application/json",
+    "content": "…"}]`` — text only. Raises :class:`OutboxError` for invalid input.
+    """
+    dedup_key = _clean_dedup_key(dedup_key)
+    if isinstance(to, str):
+        to = [to]
+    recipients = [(_no_newlines(addr, "A recipient")).strip() for addr in to or ()]
+    if not recipients or len(recipients) > MAX_RECIPIENTS:
+        raise OutboxError(f"An e-mail needs 1–{MAX_RECIPIENTS} recipients.")
+    for addr in recipients:
+        named = _NAMED_ADDRESS.match(addr)
+        try:
+            validate_email(named.group(2) if named else addr)
+        except ValidationError as exc:
+            raise OutboxError(f"Invalid recipient address: {addr!r}.") from exc
+    if from_email:
+        _no_newlines(from_email, "The sender")
+    subject = _no_newlines(subject, "The subject").strip()
+    if not subject or len(subject) > 255:
+        raise OutboxError("The subject is 1–255 characters.")
+    if not isinstance(body_text, str) or not body_text.strip():
+        raise OutboxError("An e-mail needs a text body.")
+    if not isinstance(body_html, str) or len(body_text) + len(body_html) > MAX_BODY:
+        raise OutboxError("The e-mail body is too long.")
+    fields = {
+        "kind": OutboxMessage.Kind.EMAIL,
+        "recipients": recipients,
+        "from_email": from_email[:254],
+        "subject": subject,
+        "body_text": body_text,
+        "body_html": body_html,
+        "attachments": _clean_attachments(attachments),
+        "headers": _clean_headers(headers),
+        "language": _clean_language(language),
+        "organisation": organisation,
+        "sensitive": bool(sensitive),
+        **_related_fields(related),
+    }
+    return _enqueue(dedup_key, fields, max_attempts)
+
+
+def enqueue_webhook(
+    *,
+    dedup_key: str,
+    url: str,
+    payload,
+    hmac_key_id: str = "",
+    hmac_secret_ref: str = "",
+    headers: dict | None = None,
+    language: str = "",
+    related=None,
+    organisation=None,
+    sensitive: bool = False,
+    max_attempts: int | None = None,
+) -> tuple[OutboxMessage, bool]:
+    """Store a webhook POST of ``payload`` (JSON) to ``url``; return ``(message, created)``.
+
+    ``hmac_secret_ref`` names where the signing secret is found at send time (see
+    ``webhook_keys``); the secret itself is never stored in the message or the audit log.
+    """
+    dedup_key = _clean_dedup_key(dedup_key)
+    url = _clean_url(url)
+    try:
+        body = transport.canonical_json(payload)
+    except (TypeError, ValueError) as exc:
+        raise OutboxError(f"The payload is not JSON-serialisable: {exc}") from exc
+    if len(body) > MAX_BODY:
+        raise OutboxError("The webhook payload is too large.")
+    if hmac_secret_ref and not webhook_keys.is_valid_ref(hmac_secret_ref):
+        raise OutboxError(
+            "The signing secret reference must look like 'settings:NAME' or 'env:VARIABLE'."
+        )
+    hmac_key_id = _no_newlines(hmac_key_id, "The key id")
+    if len(hmac_key_id) > 100 or len(hmac_secret_ref) > 200:
+        raise OutboxError("The key id or secret reference is too long.")
+    fields = {
+        "kind": OutboxMessage.Kind.WEBHOOK,
+        "url": url,
+        "payload": payload,
+        "hmac_key_id": hmac_key_id,
+        "hmac_secret_ref": hmac_secret_ref,
+        "headers": _clean_headers(headers),
+        "language": _clean_language(language),
+        "organisation": organisation,
+        "sensitive": bool(sensitive),
+        **_related_fields(related),
+    }
+    return _enqueue(dedup_key, fields, max_attempts)
+
+
+# --- delivery -------------------------------------------------------------------------------
+
+
+def _due(now: datetime) -> Q:
+    # Pending and due, or "sending" under a lease that has run out (its deliverer died).
+    return Q(state=State.PENDING, next_attempt_at__lte=now) | Q(
+        state=State.SENDING, lease_until__lt=now
+    )
+
+
+def _claim(now: datetime, pk: int | None = None) -> tuple[OutboxMessage, str] | None:
+    """Take one due message under a lease; None if there is none (or another deliverer won)."""
+    token = uuid.uuid4().hex
+    lease = {
+        "state": State.SENDING,
+        "lease_until": now + timedelta(seconds=conf.lease_seconds()),
+        "lease_token": token,
+        "attempts": F("attempts") + 1,
+        "last_attempt_at": now,
+    }
+    candidates = OutboxMessage.objects.filter(_due(now))
+    if pk is not None:
+        candidates = candidates.filter(pk=pk)
+    candidates = candidates.order_by("next_attempt_at", "pk").values_list("pk", flat=True)
+    claimed = None
+    if connection.features.has_select_for_update_skip_locked:
+        # PostgreSQL: lock one due row; rows locked by another deliverer are skipped, not
+        # waited for. The conditional UPDATE below is then certain to succeed.
+        with transaction.atomic():
+            row = candidates.select_for_update(skip_locked=True).first()
+            if row is not None and OutboxMessage.objects.filter(_due(now), pk=row).update(**lease):
+                claimed = row
+    else:
+        # SQLite (no row locks): the UPDATE re-checks the due condition, so of two deliverers
+        # racing for the same row exactly one changes it; the other sees 0 rows and moves on.
+        for row in candidates[:10]:
+            if OutboxMessage.objects.filter(_due(now), pk=row).update(**lease):
+                claimed = row
+                break
+    if claimed is None:
+        return None
+    return OutboxMessage.objects.get(pk=claimed), token
+
+
+def _finish(message: OutboxMessage, token: str, outcome: transport.Outcome, now) -> str:
+    """Record the outcome (only if we still hold the lease). Returns the new state."""
+    common = {"lease_until": None, "lease_token": "", "response_code": outcome.response_code}
+    if outcome.ok:
+        fields = {**common, "state": State.SENT, "sent_at": now, "next_attempt_at": None}
+        fields["last_error"] = ""
+    elif outcome.permanent or message.attempts >= message.max_attempts:
+        reason = outcome.error
+        if not outcome.permanent:
+            reason = f"{outcome.error} (gave up after {message.attempts} attempts)"
+        fields = {**common, "state": State.FAILED, "next_attempt_at": None, "last_error": reason}
+    else:
+        params = conf.backoff()
+        delay = retry_delay(message.attempts, **params)
+        if outcome.retry_after:
+            delay = max(delay, min(outcome.retry_after, params["cap"]))
+        fields = {
+            **common,
+            "state": State.PENDING,
+            "next_attempt_at": now + timedelta(seconds=delay),
+            "last_error": outcome.error,
+        }
+    fields["last_error"] = fields["last_error"][:2000]
+    updated = OutboxMessage.objects.filter(pk=message.pk, lease_token=token).update(**fields)
+    if not updated:
+        logger.warning("Outbox message %s: lease lost before the outcome was saved", message.pk)
+        return message.state
+    if fields["state"] == State.FAILED:
+        log_action(
+            "outbox.message.failed",
+            organisation=message.organisation,
+            target=message,
+            data={
+                "kind": message.kind,
+                "attempts": message.attempts,
+                "response_code": outcome.response_code,
+                "permanent_error": outcome.permanent,
+            },
+        )
+        logger.error("Outbox message %s failed permanently", message.pk)
+    elif fields["state"] == State.PENDING:
+        _schedule(message.pk, run_after=fields["next_attempt_at"])
+    return fields["state"]
+
+
+def _send_claimed(message: OutboxMessage, token: str, now: datetime | None) -> str:
+    try:
+        outcome = transport.send(message)
+    except Exception as exc:  # noqa: BLE001 - a bug in one message must not stop the sweep
+        logger.exception("Unexpected error sending outbox message %s", message.pk)
+        outcome = transport.Outcome.retry(f"Unexpected error: {type(exc).__name__}")
+    return _finish(message, token, outcome, now or timezone.now())
+
+
+def deliver_message(message_id: int, *, now: datetime | None = None) -> str | None:
+    """Send one message if it is due and nobody else holds it; return its new state or None."""
+    claimed = _claim(now or timezone.now(), pk=message_id)
+    if claimed is None:
+        return None
+    return _send_claimed(*claimed, now)
+
+
+@dataclass
+class DeliveryReport:
+    sent: int = 0
+    retrying: int = 0
+    failed: int = 0
+    states: dict = field(default_factory=dict)
+
+    @property
+    def total(self) -> int:
+        return self.sent + self.retrying + self.failed
+
+
+def deliver_due(now: datetime | None = None, *, limit: int | None = None) -> DeliveryReport:
+    """The sweep: send every due message (up to ``limit``), one claim at a time.
+
+    One claim at a time keeps each lease as short as one send, so a slow receiver cannot make
+    the lease of a message further down a batch expire before its turn.
+    """
+    report = DeliveryReport()
+    for _ in range(limit or conf.batch_size()):
+        claimed = _claim(now or timezone.now())
+        if claimed is None:
+            break
+        state = _send_claimed(*claimed, now)
+        report.states[claimed[0].pk] = state
+        if state == State.SENT:
+            report.sent += 1
+        elif state == State.FAILED:
+            report.failed += 1
+        else:
+            report.retrying += 1
+    return report
+
+
+# --- people acting on messages --------------------------------------------------------------
+
+
+@transaction.atomic
+def retry_now(*, actor, message: OutboxMessage) -> OutboxMessage:
+    """Make a pending or failed message due now, with a fresh attempt budget."""
+    message = OutboxMessage.objects.select_for_update().get(pk=message.pk)
+    now = timezone.now()
+    if message.state == State.SENT:
+        raise OutboxError(gettext("This message has already been sent."))
+    if message.state == State.SENDING and message.lease_until and message.lease_until > now:
+        raise OutboxError(gettext("This message is being sent right now."))
+    previous = {"previous_state": message.state, "previous_attempts": message.attempts}
+    message.state = State.PENDING
+    message.attempts = 0
+    message.next_attempt_at = now
+    message.lease_until = None
+    message.lease_token = ""
+    message.save(
+        update_fields=["state", "attempts", "next_attempt_at", "lease_until", "lease_token"]
+    )
+    log_action(
+        "outbox.message.retried",
+        actor=actor,
+        organisation=message.organisation,
+        target=message,
+        data={"kind": message.kind, **previous},
+    )
+    transaction.on_commit(partial(_schedule, message.pk))
+    return message
