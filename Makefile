@@ -43,7 +43,8 @@ run: demo
 	@echo ""
 	@echo "Ostoja is starting on http://127.0.0.1:$(PORT)/  (English: http://127.0.0.1:$(PORT)/en/) — Ctrl+C stops it."
 	@$(PY) manage.py db_worker --queue-name '*' --interval 2 --no-reload & WORKER=$$!; \
-	trap "kill $$WORKER 2>/dev/null" EXIT INT TERM; \
+	$(PY) manage.py outbox_deliver --loop & OUTBOX=$$!; \
+	trap "kill $$WORKER $$OUTBOX 2>/dev/null" EXIT INT TERM; \
 	$(PY) manage.py runserver 127.0.0.1:$(PORT)
 
 worker: install
