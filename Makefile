@@ -37,6 +37,7 @@ migrate: install
 	$(PY) manage.py migrate --noinput
 
 demo: migrate
+	@test -f var/keys/bank-signing-ed25519.pem || $(PY) manage.py banks_keygen
 	SITE_URL=http://127.0.0.1:$(PORT) $(PY) manage.py seed_demo
 
 run: demo

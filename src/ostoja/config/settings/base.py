@@ -265,3 +265,11 @@ LOGGING = {
     },
 }
 CSRF_FAILURE_VIEW = "ostoja.core.views.csrf_failure"
+
+# --- hash banks ------------------------------------------------------------------------------
+# The hotline asks the hash banks whether reported hashes are known material.
+OSTOJA_KNOWN_MATERIAL_CHECKER = "ostoja.banks.services.check_known_for_hotline"
+OSTOJA_BANK_SIGNING_KEY_FILE = os.environ.get(
+    "OSTOJA_BANK_SIGNING_KEY_FILE", str(VAR_DIR / "keys" / "bank-signing-ed25519.pem")
+)
+OSTOJA_BANKS_REFRESH_SECONDS = 2  # every web worker sees bank changes within this (≤ 10 s)

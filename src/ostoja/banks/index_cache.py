@@ -1,0 +1,231 @@
+"""The per-process in-memory index of every enabled bank, kept fresh without a restart.
+
+Each web (or task) worker process holds one :class:`BankIndexCache`: a
+:class:`~ostoja.matching.PdqIndex` for PDQ and an :class:`~ostoja.matching.ExactIndex` per
+exact signal type, over the active entries of the *enabled* banks, keyed by entry id.
+
+Freshness (issue 5: "a change to a bank is matched by every web worker within 10 seconds"):
+before a search the cache reads the one-row :class:`~.models.BankChangeSequence` — at most
+once every ``OSTOJA_BANKS_REFRESH_SECONDS`` (default 2, capped at 10) — and, if the number
+moved, fetches only the entries whose ``change_seq`` is newer and applies them (remove the id,
+add it back if still active), plus the entries of banks that were enabled or disabled since.
+A new ``epoch`` (the sequence row was created anew) or a sequence that went backwards means a
+full rebuild. While one thread refreshes, the others keep searching the previous state (the
+indexes publish immutable snapshots), so a refresh never blocks matching.
+
+The index is only a candidate filter: ``services.match_hashes`` re-reads every candidate from
+the database (active, bank enabled) and recomputes its distance, so a stale index can at worst
+miss a hash added in the last seconds; it can never report a removed one.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from django.conf import settings
+
+from ostoja.matching import SIGNAL_TYPES, ExactIndex, PdqIndex
+
+MAX_REFRESH_SECONDS = 10.0
+DEFAULT_REFRESH_SECONDS = 2.0
+BATCH = 50_000
+
+
+def refresh_seconds() -> float:
+    value = float(getattr(settings, "OSTOJA_BANKS_REFRESH_SECONDS", DEFAULT_REFRESH_SECONDS))
+    return min(max(value, 0.0), MAX_REFRESH_SECONDS)
+
+
+@dataclass
+class _Snapshot:
+    epoch: str | None
+    seq: int
+    enabled: frozenset[int]
+    pdq: PdqIndex
+    exact: dict[str, ExactIndex] = field(default_factory=dict)
+
+    def add(self, rows: list[tuple[int, str, str]]) -> None:
+        by_type: dict[str, tuple[list[str], list[int]]] = {}
+        for pk, signal_type, value in rows:
+            values, ids = by_type.setdefault(signal_type, ([], []))
+            values.append(value)
+            ids.append(pk)
+        for signal_type, (values, ids) in by_type.items():
+            self.index_for(signal_type).add(values, ids)
+
+    def remove(self, ids: list[int]) -> None:
+        if not ids:
+            return
+        self.pdq.remove(ids)
+        for index in self.exact.values():
+            index.remove(ids)
+
+    def index_for(self, signal_type: str):
+        if signal_type == "pdq":
+            return self.pdq
+        index = self.exact.get(signal_type)
+        if index is None:
+            index = self.exact[signal_type] = ExactIndex(signal_type)
+        return index
+
+    def size(self) -> int:
+        return len(self.pdq) + sum(len(i) for i in self.exact.values())
+
+
+class BankIndexCache:
+    """See the module docstring. ``clock`` is injectable for tests."""
+
+    def __init__(
+        self,
+        *,
+        refresh: float | None = None,
+        clock: Callable[[], float] = time.monotonic,
+        pdq_threads: int | None = None,
+    ) -> None:
+        self._refresh = refresh
+        self._clock = clock
+        self._pdq_threads = pdq_threads
+        self._lock = threading.Lock()
+        self._snapshot: _Snapshot | None = None
+        self._last_check = float("-inf")
+        self.rebuilds = 0
+        self.updates = 0
+
+    # -- state --------------------------------------------------------------------------------
+    @property
+    def refresh_interval(self) -> float:
+        if self._refresh is not None:
+            return min(max(self._refresh, 0.0), MAX_REFRESH_SECONDS)
+        return refresh_seconds()
+
+    @property
+    def seq(self) -> int | None:
+        snap = self._snapshot
+        return None if snap is None else snap.seq
+
+    def size(self) -> int:
+        snap = self._snapshot
+        return 0 if snap is None else snap.size()
+
+    def reset(self) -> None:
+        with self._lock:
+            self._snapshot = None
+            self._last_check = float("-inf")
+
+    # -- freshness ----------------------------------------------------------------------------
+    def ensure_fresh(self, *, force: bool = False) -> None:
+        """Bring the index up to date if the check interval has passed (or ``force``)."""
+        snap = self._snapshot
+        if (
+            snap is not None
+            and not force
+            and self._clock() - self._last_check < (self.refresh_interval)
+        ):
+            return
+        # Only the first build (or a forced check) waits for a refresh in progress; everyone
+        # else searches the current snapshot meanwhile.
+        if not self._lock.acquire(blocking=snap is None or force):
+            return
+        try:
+            now = self._clock()
+            snap = self._snapshot
+            if snap is not None and not force and now - self._last_check < self.refresh_interval:
+                return
+            epoch, seq = _read_sequence()
+            if snap is None or snap.epoch != epoch or seq < snap.seq:
+                self._snapshot = self._build(epoch, seq)
+                self.rebuilds += 1
+            elif seq > snap.seq:
+                self._update(snap, seq)
+                self.updates += 1
+            self._last_check = now
+        finally:
+            self._lock.release()
+
+    def _build(self, epoch: str | None, seq: int) -> _Snapshot:
+        from .models import BankEntry, HashBank
+
+        enabled = frozenset(HashBank.objects.enabled().values_list("pk", flat=True))
+        snap = _Snapshot(epoch, seq, enabled, PdqIndex(threads=self._pdq_threads))
+        rows = (
+            BankEntry.objects.active()
+            .filter(bank_id__in=enabled)
+            .order_by()
+            .values_list("pk", "signal_type", "value")
+        )
+        batch: list[tuple[int, str, str]] = []
+        for row in rows.iterator(chunk_size=10_000):
+            batch.append(row)
+            if len(batch) >= BATCH:
+                snap.add(batch)
+                batch = []
+        snap.add(batch)
+        return snap
+
+    def _update(self, snap: _Snapshot, seq: int) -> None:
+        from .models import BankEntry, HashBank
+
+        enabled = frozenset(HashBank.objects.enabled().values_list("pk", flat=True))
+        disabled_now = snap.enabled - enabled
+        enabled_now = enabled - snap.enabled
+        if disabled_now:
+            ids = list(
+                BankEntry.objects.filter(bank_id__in=disabled_now)
+                .order_by()
+                .values_list("pk", flat=True)
+            )
+            snap.remove(ids)
+        if enabled_now:
+            rows = (
+                BankEntry.objects.active()
+                .filter(bank_id__in=enabled_now)
+                .order_by()
+                .values_list("pk", "signal_type", "value")
+            )
+            snap.add(list(rows))
+        changed = list(
+            BankEntry.objects.filter(change_seq__gt=snap.seq)
+            .order_by()
+            .values_list("pk", "signal_type", "value", "bank_id", "removed_at")
+        )
+        snap.remove([c[0] for c in changed])
+        snap.add(
+            [(pk, t, v) for pk, t, v, bank, removed in changed if not removed and bank in enabled]
+        )
+        snap.enabled = enabled
+        snap.seq = seq
+
+    # -- search -------------------------------------------------------------------------------
+    def search(
+        self, signal_type: str, values: list[str], threshold: int | None = None
+    ) -> list[list[tuple[int, int]]]:
+        """Candidate ``(entry id, distance)`` per value (canonical hex). Call ensure_fresh
+        first."""
+        if signal_type not in SIGNAL_TYPES:
+            raise ValueError(f"unknown signal type {signal_type!r}")
+        snap = self._snapshot
+        if snap is None or not values:
+            return [[] for _ in values]
+        if signal_type == "pdq":
+            t = SIGNAL_TYPES["pdq"].default_threshold if threshold is None else threshold
+            return snap.pdq.search(values, t)
+        index = snap.exact.get(signal_type)
+        if index is None:
+            return [[] for _ in values]
+        return index.search(values)
+
+
+def _read_sequence() -> tuple[str | None, int]:
+    from .models import BankChangeSequence
+
+    row = BankChangeSequence.objects.filter(pk=1).values_list("epoch", "seq").first()
+    if row is None:
+        return None, 0
+    return str(row[0]), int(row[1])
+
+
+#: The cache of this process.
+default_cache = BankIndexCache()
