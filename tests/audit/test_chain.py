@@ -90,3 +90,33 @@ def test_audit_page_filters(coordinator_client):
     assert "tests.beta.created" in content and "tests.alpha.created" not in content
     bad = coordinator_client.get("/audit/", {"date_from": "not-a-date"})
     assert bad.status_code == 400
+
+
+@pytest.mark.django_db(transaction=True)
+def test_concurrent_writers_never_fork_the_chain():
+    """Four threads append at once (PostgreSQL: real row locks); the chain stays one line."""
+    import threading
+
+    if connection.vendor != "postgresql":
+        pytest.skip("threads share one in-memory SQLite database; covered on PostgreSQL")
+    from django.db import connections
+
+    errors = []
+
+    def writer(n):
+        try:
+            for i in range(15):
+                log_action("tests.thread.wrote", data={"thread": n, "i": i})
+        except Exception as exc:  # noqa: BLE001 - reported below
+            errors.append(exc)
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=writer, args=(n,)) for n in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert errors == []
+    assert AuditEntry.objects.count() == 60
+    assert verify_chain() is None

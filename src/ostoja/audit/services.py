@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 
-from django.db import models, transaction
+from django.db import connection, models, transaction
 from django.utils import timezone
 
 from ostoja.core.request_context import get_request_id
@@ -38,6 +38,27 @@ def _target_info(target) -> tuple[str, str, str]:
     return type(target).__name__, "", str(target)[:254]
 
 
+def _advance_head() -> tuple[int, str]:
+    """Take the next sequence number and the previous hash in one statement.
+
+    ``UPDATE … RETURNING`` takes the row lock (PostgreSQL) or the write lock (SQLite) and reads
+    the head in the same round trip, so two writers can never fork the chain, and the lock is
+    held only from here to the caller's commit.
+    """
+    table = connection.ops.quote_name(AuditChainHead._meta.db_table)
+    for _attempt in range(2):
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"UPDATE {table} SET seq = seq + 1 WHERE id = 1 RETURNING seq, last_hash"  # noqa: S608
+            )
+            row = cursor.fetchone()
+        if row is not None:
+            return int(row[0]), row[1]
+        # First entry ever (or the table was flushed): create the head, then advance it.
+        AuditChainHead.objects.get_or_create(pk=1)
+    raise RuntimeError("Could not advance the audit chain head.")
+
+
 def log_action(
     action: str,
     *,
@@ -51,14 +72,12 @@ def log_action(
         raise ValueError("Audit action codes are namespaced, e.g. 'hotline.item.assessed'.")
     actor = actor if getattr(actor, "is_authenticated", False) else None
     target_type, target_id, target_label = _target_info(target)
-    with transaction.atomic():
-        # The UPDATE takes the row lock (PostgreSQL) / the write lock (SQLite) first, so two
-        # writers can never read the same chain head.
-        AuditChainHead.objects.get_or_create(pk=1)
-        AuditChainHead.objects.filter(pk=1).update(seq=models.F("seq") + 1)
-        head = AuditChainHead.objects.select_for_update().get(pk=1)
+    # Inside the caller's transaction no savepoint is needed: if anything fails, the caller's
+    # transaction (and with it the whole state change) rolls back.
+    with transaction.atomic(savepoint=False):
+        seq, prev_hash = _advance_head()
         entry = AuditEntry(
-            seq=head.seq,
+            seq=seq,
             created_at=timezone.now(),
             actor=actor,
             actor_label=(actor.email if actor else "")[:254],
@@ -70,10 +89,10 @@ def log_action(
             # Round-trip through JSON so the hash covers exactly what the database returns.
             data=json.loads(json.dumps(mask_secrets(data or {}), default=str)),
             request_id=get_request_id(),
-            prev_hash=head.last_hash,
+            prev_hash=prev_hash,
         )
         entry.entry_hash = entry_digest(prev_hash=entry.prev_hash, fields=_hashed_fields(entry))
-        entry.save()
+        entry.save(force_insert=True)
         AuditChainHead.objects.filter(pk=1).update(last_hash=entry.entry_hash)
     return entry
 

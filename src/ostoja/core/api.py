@@ -8,6 +8,7 @@ from __future__ import annotations
 import importlib
 
 from django.core.exceptions import RequestDataTooBig
+from django.http import Http404
 from django.utils.translation import gettext as _
 from ninja import NinjaAPI, Schema
 from ninja.errors import AuthenticationError, HttpError, ValidationError
@@ -73,6 +74,23 @@ def _validation_error(request, exc: ValidationError):
         {"detail": _("Invalid input: %(summary)s") % {"summary": summary}, "errors": errors},
         status=422,
     )
+
+
+@api.exception_handler(HttpError)
+def _http_error(request, exc: HttpError):
+    message = str(exc)
+    errors = []
+    if exc.status_code == 400 and "parse request body" in message:
+        message = _("The request body is not valid JSON.")
+        errors = [{"field": "body", "message": message, "type": "json_invalid"}]
+    return api.create_response(
+        request, {"detail": message, "errors": errors}, status=exc.status_code
+    )
+
+
+@api.exception_handler(Http404)
+def _not_found(request, exc):
+    return api.create_response(request, {"detail": _("Not found."), "errors": []}, status=404)
 
 
 @api.exception_handler(AuthenticationError)
