@@ -70,7 +70,12 @@ totp: install
 
 bench: install-dev
 	$(PIP) install --quiet -c $(CONSTRAINTS) -e ".[dev,bench]"
-	$(PY) bench/run_all.py
+	$(PY) bench/match_bench.py --quick
+	@echo ""
+	@echo "That was the quick matching run (100k hashes). Full runs, as in docs/benchmarks.md:"
+	@echo "  $(PY) bench/match_bench.py --sizes 1000000,10000000 --queries 20"
+	@echo "  DATABASE_URL=postgres://postgres@127.0.0.1:5432/ostoja_bench $(PY) bench/hotline_intake_bench.py --help"
+	@ls bench/*_bench.py
 
 # Regenerate the constraints (lock) file from the current environment.
 lock:
