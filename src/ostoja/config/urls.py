@@ -14,6 +14,7 @@ handler500 = "ostoja.core.views.error_500"
 urlpatterns = [
     path("healthz", core_views.healthz, name="healthz"),
     path("api/", api.urls),
+    path("hsds/", include("ostoja.directory.hsds_urls")),
 ]
 
 # Apps that add human pages append to this list (see docs/architecture.md).
