@@ -45,7 +45,8 @@ run: demo
 	@echo "Ostoja is starting on http://127.0.0.1:$(PORT)/  (English: http://127.0.0.1:$(PORT)/en/) — Ctrl+C stops it."
 	@$(PY) manage.py db_worker --queue-name '*' --interval 2 --no-reload & WORKER=$$!; \
 	$(PY) manage.py outbox_deliver --loop & OUTBOX=$$!; \
-	trap "kill $$WORKER $$OUTBOX 2>/dev/null" EXIT INT TERM; \
+	$(PY) manage.py takedown_sweep --loop & SWEEP=$$!; \
+	trap "kill $$WORKER $$OUTBOX $$SWEEP 2>/dev/null" EXIT INT TERM; \
 	$(PY) manage.py runserver 127.0.0.1:$(PORT)
 
 worker: install

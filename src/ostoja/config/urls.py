@@ -29,6 +29,7 @@ app_patterns = [
     path("", include("ostoja.banks.urls")),
     path("", include("ostoja.directory.urls")),
     path("", include("ostoja.outbox.urls")),
+    path("", include("ostoja.takedown.urls")),
 ]
 
 urlpatterns += i18n_patterns(*app_patterns, prefix_default_language=False)

@@ -124,7 +124,14 @@ def whoami(request):
 
 
 # Apps whose ``api`` module exposes ``router`` (mounted at the API root; paths start with /v1/).
-API_APPS = ["ostoja.hotline", "ostoja.banks", "ostoja.directory", "ostoja.network", "ostoja.pact"]
+API_APPS = [
+    "ostoja.hotline",
+    "ostoja.takedown",
+    "ostoja.banks",
+    "ostoja.directory",
+    "ostoja.network",
+    "ostoja.pact",
+]
 
 for _app in API_APPS:
     try:

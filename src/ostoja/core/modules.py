@@ -56,6 +56,16 @@ MODULES: list[Module] = [
         roles=frozenset({Role.HOTLINE_ANALYST, Role.HOTLINE_SUPERVISOR, Role.COORDINATOR}),
     ),
     Module(
+        "takedown",
+        _("Notice and takedown"),
+        _(
+            "Hosting traces, notices to providers and the police, referrals to partner "
+            "hotlines, time-to-removal statistics and the URL block list."
+        ),
+        staff_url_name="takedown:cases",
+        roles=frozenset({Role.HOTLINE_ANALYST, Role.HOTLINE_SUPERVISOR}),
+    ),
+    Module(
         "banks",
         _("Hash lists and matching"),
         _(

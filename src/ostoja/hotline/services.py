@@ -53,6 +53,7 @@ import secrets
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import timedelta
+from functools import partial
 
 from django.conf import settings
 from django.db import IntegrityError, connection, transaction
@@ -1154,6 +1155,12 @@ def assess_item(
                 "duplicate_of": duplicate_of.pk if duplicate_of else None,
             },
         )
+        if locked.state == ItemState.ACTIONABLE:
+            # Notice-and-takedown starts once the assessment is committed (trace, police,
+            # provider or partner hotline); it never raises and does no network work here.
+            from ostoja.takedown.services import handle_illegal_assessment
+
+            transaction.on_commit(partial(handle_illegal_assessment, actor=actor, item=locked))
     item.refresh_from_db()
     return assessment
 

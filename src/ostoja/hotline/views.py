@@ -21,6 +21,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from ostoja.core.decorators import private_page
 from ostoja.core.permissions import permission_required
 from ostoja.organisations.models import Organisation
+from ostoja.takedown.services import public_outcome_text
 
 from . import permissions, ratelimit, services
 from .defang import defang
@@ -141,7 +142,7 @@ def report_status(request):
                 .order_by("position")
             )
             statuses = [
-                {"number": n, "status": public_status(u.item)}
+                {"number": n, "label": public_outcome_text(u.item) or public_status(u.item).label}
                 for n, u in enumerate((u for u in rows if u.item_id), start=1)
             ]
     else:

@@ -266,6 +266,20 @@ LOGGING = {
 }
 CSRF_FAILURE_VIEW = "ostoja.core.views.csrf_failure"
 
+# --- notice and takedown (ostoja.takedown; defaults and meaning in takedown/conf.py) --------
+# MaxMind-format databases (GeoLite2 or DB-IP Lite, country and ASN editions); none shipped.
+OSTOJA_GEOIP_COUNTRY_DB = os.environ.get("OSTOJA_GEOIP_COUNTRY_DB") or None
+OSTOJA_GEOIP_ASN_DB = os.environ.get("OSTOJA_GEOIP_ASN_DB") or None
+OSTOJA_TAKEDOWN_RESOLVER = os.environ.get(
+    "OSTOJA_TAKEDOWN_RESOLVER", "ostoja.takedown.trace.SystemResolver"
+)
+# Re-notice interval (hours) and escalation to supervisors (days after the first notice).
+OSTOJA_RENOTICE_HOURS = float(os.environ.get("OSTOJA_RENOTICE_HOURS", "24"))
+OSTOJA_ESCALATE_DAYS = float(os.environ.get("OSTOJA_ESCALATE_DAYS", "7"))
+# Slug of a police organisation, or an e-mail address; empty: police are not notified (the
+# case says so).
+OSTOJA_POLICE_CONTACT = os.environ.get("OSTOJA_POLICE_CONTACT", "")
+
 # --- hash banks ------------------------------------------------------------------------------
 # The hotline asks the hash banks whether reported hashes are known material.
 OSTOJA_KNOWN_MATERIAL_CHECKER = "ostoja.banks.services.check_known_for_hotline"

@@ -117,7 +117,14 @@ DEMO_USERS = [
 ]
 
 # Apps that ship demo data expose ``seed_demo(stdout)`` in ``<app>.demo``.
-DEMO_APPS = ["ostoja.hotline", "ostoja.banks", "ostoja.directory", "ostoja.network", "ostoja.pact"]
+DEMO_APPS = [
+    "ostoja.hotline",
+    "ostoja.takedown",
+    "ostoja.banks",
+    "ostoja.directory",
+    "ostoja.network",
+    "ostoja.pact",
+]
 
 
 class Command(BaseCommand):
