@@ -273,6 +273,7 @@ class Report(models.Model):
                 name="hotline_report_idempotency_key_unique",
             )
         ]
+        indexes = [models.Index(fields=["hotline", "created_at"], name="hotline_report_stats_idx")]
 
     def __str__(self) -> str:
         return f"Report {self.uuid}"
@@ -377,6 +378,13 @@ class Item(models.Model):
             ),
             # Deduplication looks up every state (closed items link to a new one).
             models.Index(fields=["hotline", "url_sha256"], name="hotline_item_url_idx"),
+            # Statistics count a period's items per hotline from the index alone (PostgreSQL
+            # INCLUDE; a plain composite index elsewhere). See bench/results/takedown.md.
+            models.Index(
+                fields=["hotline", "first_seen"],
+                include=["outcome", "reappeared"],
+                name="hotline_item_stats_idx",
+            ),
         ]
 
     def __str__(self) -> str:
