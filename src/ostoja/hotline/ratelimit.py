@@ -1,46 +1,9 @@
-"""Abuse limits for the anonymous pages, kept only in the cache and never tied to an address.
+"""Abuse limits for the hotline's anonymous pages (see ``ostoja.core.ratelimit``)."""
 
-The client address is used for one thing: to count requests. It is never stored in the
-database or logged. The cache key is an HMAC of (bucket, time window, address) under the
-site's secret key, so the cache holds no address either, and keys of different windows cannot
-be linked to each other. Counters vanish when their window ends.
-"""
-
-from __future__ import annotations
-
-import hashlib
-import hmac
-import time
-
-from django.conf import settings
-from django.core.cache import cache
+from ostoja.core.ratelimit import CacheRateLimiter
 
 #: bucket -> (requests allowed, window in seconds). Override with OSTOJA_HOTLINE_RATE_LIMITS.
 DEFAULT_LIMITS = {"report": (10, 3600), "status": (30, 3600)}
 
-
-def _limits(bucket: str) -> tuple[int, int]:
-    configured = getattr(settings, "OSTOJA_HOTLINE_RATE_LIMITS", None) or {}
-    return tuple(configured.get(bucket, DEFAULT_LIMITS[bucket]))
-
-
-def _key(bucket: str, window: int, address: str) -> str:
-    digest = hmac.new(
-        settings.SECRET_KEY.encode(), f"{bucket}|{window}|{address}".encode(), hashlib.sha256
-    ).hexdigest()
-    return f"hotline:rl:{bucket}:{digest[:40]}"
-
-
-def allow(request, bucket: str) -> bool:
-    """Count one request; False once the bucket's limit is exceeded in the current window."""
-    limit, seconds = _limits(bucket)
-    window = int(time.time() // seconds)
-    key = _key(bucket, window, request.META.get("REMOTE_ADDR", ""))
-    if cache.add(key, 1, timeout=seconds):
-        return limit >= 1
-    try:
-        count = cache.incr(key)
-    except ValueError:  # expired between add() and incr()
-        cache.add(key, 1, timeout=seconds)
-        count = 1
-    return count <= limit
+_limiter = CacheRateLimiter("hotline", "OSTOJA_HOTLINE_RATE_LIMITS", DEFAULT_LIMITS)
+allow = _limiter.allow
