@@ -263,51 +263,48 @@ def retrace(request, pk):
     return redirect("takedown:item", pk=pk)
 
 
+def _case_form_post(request, case, form, form_name, action, success_message):
+    """Validate a case form, run its service call, redirect on success or re-render with 400."""
+    if form.is_valid():
+        try:
+            action(actor=request.user, case=case, **form.cleaned_data)
+        except services.TakedownError as exc:
+            _form_errors(form, exc)
+        else:
+            messages.success(request, success_message)
+            return redirect("takedown:item", pk=case.item.pk)
+    context = _item_context(request, case.item, **{form_name: form})
+    return render(request, "takedown/item.html", context, status=400)
+
+
 @require_POST
 @permission_required(permissions.can_work_on_takedown)
 def override(request, pk):
     case = _visible_case(request, pk)
     if not permissions.can_override_hosting(request.user, case):
         raise PermissionDenied
-    form = OverrideForm(request.POST)
-    if form.is_valid():
-        try:
-            services.override_hosting(
-                actor=request.user,
-                case=case,
-                country=form.cleaned_data["country"],
-                provider=form.cleaned_data["provider"],
-                reason=form.cleaned_data["reason"],
-            )
-        except services.TakedownError as exc:
-            _form_errors(form, exc)
-        else:
-            messages.success(request, _("The hosting was set; notices follow it."))
-            return redirect("takedown:item", pk=pk)
-    context = _item_context(request, case.item, override_form=form)
-    return render(request, "takedown/item.html", context, status=400)
+    return _case_form_post(
+        request,
+        case,
+        OverrideForm(request.POST),
+        "override_form",
+        services.override_hosting,
+        _("The hosting was set; notices follow it."),
+    )
 
 
 @require_POST
 @permission_required(permissions.can_work_on_takedown)
 def check(request, pk):
     case = _visible_case(request, pk)
-    form = CheckForm(request.POST)
-    if form.is_valid():
-        try:
-            services.record_check(
-                actor=request.user,
-                case=case,
-                result=form.cleaned_data["result"],
-                note=form.cleaned_data["note"],
-            )
-        except services.TakedownError as exc:
-            _form_errors(form, exc)
-        else:
-            messages.success(request, _("The check was recorded."))
-            return redirect("takedown:item", pk=pk)
-    context = _item_context(request, case.item, check_form=form)
-    return render(request, "takedown/item.html", context, status=400)
+    return _case_form_post(
+        request,
+        case,
+        CheckForm(request.POST),
+        "check_form",
+        services.record_check,
+        _("The check was recorded."),
+    )
 
 
 @require_POST
@@ -316,22 +313,14 @@ def resolve(request, pk):
     case = _visible_case(request, pk)
     if not permissions.can_resolve(request.user, case):
         raise PermissionDenied
-    form = ResolveForm(request.POST)
-    if form.is_valid():
-        try:
-            services.resolve_case(
-                actor=request.user,
-                case=case,
-                decision=form.cleaned_data["decision"],
-                reason=form.cleaned_data["reason"],
-            )
-        except services.TakedownError as exc:
-            _form_errors(form, exc)
-        else:
-            messages.success(request, _("The decision was recorded."))
-            return redirect("takedown:item", pk=pk)
-    context = _item_context(request, case.item, resolve_form=form)
-    return render(request, "takedown/item.html", context, status=400)
+    return _case_form_post(
+        request,
+        case,
+        ResolveForm(request.POST),
+        "resolve_form",
+        services.resolve_case,
+        _("The decision was recorded."),
+    )
 
 
 @require_GET
