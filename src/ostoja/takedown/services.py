@@ -482,6 +482,20 @@ def _channels(notice, recipient_secret: tuple[str, str], message: dict, *, case,
     return queued, errors
 
 
+def _enqueue_sensitive_email(message: dict, *, dedup_key, to, related, organisation):
+    """Queue a rendered message (``subject``/``body``/``language``) as a sensitive e-mail."""
+    return enqueue_email(
+        dedup_key=dedup_key,
+        to=to,
+        subject=message["subject"],
+        body_text=message["body"],
+        language=message["language"],
+        related=related,
+        organisation=organisation,
+        sensitive=True,
+    )
+
+
 def _secret_of(notice) -> tuple[str, str]:
     point = (
         ContactPoint.objects.filter(organisation_id=notice.recipient_id).first()
@@ -680,15 +694,12 @@ def _mail_supervisors(case, *, now) -> None:
     for user in users:
         message = notices.escalation_message(case, _language(user.language, "pl"))
         try:
-            enqueue_email(
+            _enqueue_sensitive_email(
+                message,
                 dedup_key=f"takedown:case:{case.pk}:escalated:{user.pk}",
                 to=[user.email],
-                subject=message["subject"],
-                body_text=message["body"],
-                language=message["language"],
                 related=case,
                 organisation=case.hotline,
-                sensitive=True,
             )
         except OutboxError:
             logger.warning("Escalation e-mail to user %s refused by the outbox", user.pk)
@@ -1123,15 +1134,12 @@ def decide_appeal(*, actor, appeal, decision: str, note: str, now=None) -> Appea
         if decision != AppealState.CLOSED:
             reply = notices.appeal_reply(appeal, appeal.language)
             try:
-                enqueue_email(
+                _enqueue_sensitive_email(
+                    reply,
                     dedup_key=f"takedown:appeal:{appeal.pk}:decided",
                     to=[appeal.email],
-                    subject=reply["subject"],
-                    body_text=reply["body"],
-                    language=reply["language"],
                     related=appeal,
                     organisation=appeal.hotline,
-                    sensitive=True,
                 )
             except OutboxError:
                 logger.warning("The reply to appeal %s was refused by the outbox", appeal.pk)
