@@ -18,9 +18,7 @@ from __future__ import annotations
 import json
 import os
 import re
-import shutil
 import threading
-import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -28,6 +26,7 @@ from pathlib import Path
 import numpy as np
 
 from . import _pdq_kernels as K
+from ._storage import replacing_directory, write_manifest
 from .pdq_index import _ids_array
 from .signals import SIGNAL_TYPES, ExactSignalType, SignalParseError
 
@@ -198,14 +197,8 @@ class ExactIndex:
         """Write to directory ``path`` (replaced atomically if it exists)."""
         path = Path(path)
         s = self._state
-        if path.exists() and not (
-            path.is_dir() and ((path / "manifest.json").exists() or not any(path.iterdir()))
-        ):
-            raise FileExistsError(f"{path} exists and is not a saved ExactIndex")
         s = self._merged(s, s.dkeys, s.dids)  # write one sorted array without dead rows
-        tmp = path.parent / f".{path.name}.tmp-{uuid.uuid4().hex}"
-        tmp.mkdir(parents=True)
-        try:
+        with replacing_directory(path, "ExactIndex") as tmp:
             np.save(tmp / "keys.npy", s.keys)
             np.save(tmp / "ids.npy", s.ids)
             manifest = {
@@ -214,20 +207,7 @@ class ExactIndex:
                 "signal_type": self.signal_type.name,
                 "size": int(s.keys.size),
             }
-            with open(tmp / "manifest.json", "w", encoding="utf-8") as fh:
-                json.dump(manifest, fh)
-                fh.flush()
-                os.fsync(fh.fileno())
-            old = None
-            if path.exists():
-                old = path.parent / f".{path.name}.old-{uuid.uuid4().hex}"
-                os.replace(path, old)
-            os.replace(tmp, path)
-            if old is not None:
-                shutil.rmtree(old, ignore_errors=True)
-        except BaseException:
-            shutil.rmtree(tmp, ignore_errors=True)
-            raise
+            write_manifest(tmp, manifest)
 
     @classmethod
     def load(cls, path: str | os.PathLike, *, mmap: bool = True, **kwargs) -> ExactIndex:

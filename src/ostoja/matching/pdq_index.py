@@ -82,9 +82,7 @@ import json
 import math
 import os
 import re
-import shutil
 import threading
-import uuid
 from collections.abc import Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -94,6 +92,7 @@ from typing import Literal
 import numpy as np
 
 from . import _pdq_kernels as K
+from ._storage import replacing_directory, write_manifest
 from .signals import PDQ, SignalParseError
 
 __all__ = [
@@ -855,13 +854,7 @@ class PdqIndex:
         """Write the index to directory ``path`` (replaced atomically if it exists)."""
         path = Path(path)
         st = self._state
-        if path.exists() and not (
-            path.is_dir() and ((path / "manifest.json").exists() or not any(path.iterdir()))
-        ):
-            raise FileExistsError(f"{path} exists and is not a saved PdqIndex")
-        tmp = path.parent / f".{path.name}.tmp-{uuid.uuid4().hex}"
-        tmp.mkdir(parents=True)
-        try:
+        with replacing_directory(path, "PdqIndex") as tmp:
             segs = []
             for k, p in enumerate(st.parts):
                 seg = p.segment
@@ -893,20 +886,7 @@ class PdqIndex:
                 "size": st.size,
                 "segments": segs,
             }
-            with open(tmp / "manifest.json", "w", encoding="utf-8") as fh:
-                json.dump(manifest, fh, indent=1)
-                fh.flush()
-                os.fsync(fh.fileno())
-            old = None
-            if path.exists():
-                old = path.parent / f".{path.name}.old-{uuid.uuid4().hex}"
-                os.replace(path, old)
-            os.replace(tmp, path)
-            if old is not None:
-                shutil.rmtree(old, ignore_errors=True)
-        except BaseException:
-            shutil.rmtree(tmp, ignore_errors=True)
-            raise
+            write_manifest(tmp, manifest, indent=1)
 
     @classmethod
     def load(
