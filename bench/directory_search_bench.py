@@ -40,7 +40,8 @@ import time
 import types
 import uuid
 from pathlib import Path
-from urllib.parse import urlparse
+
+from bench_common import recreate_database
 
 ROOT = Path(__file__).resolve().parents[1]
 RESULTS = ROOT / "bench" / "results" / "directory_search.md"
@@ -75,21 +76,6 @@ def setup_django(url: str) -> None:
     import django
 
     django.setup()
-
-
-def recreate_postgres(url: str) -> None:
-    import psycopg
-
-    parsed = urlparse(url)
-    name = parsed.path.lstrip("/")
-    if not name.endswith("bench"):
-        sys.exit(f"Refusing to drop database {name!r}: its name must end in 'bench'.")
-    if parsed.hostname not in ("127.0.0.1", "localhost", "::1"):
-        sys.exit("The benchmark runs on loopback only.")
-    admin = parsed._replace(path="/postgres").geturl()
-    with psycopg.connect(admin, autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        conn.execute(f'CREATE DATABASE "{name}"')
 
 
 WORDS = [
@@ -498,7 +484,7 @@ def time_queries(repeat: int) -> dict:
 
 def child(url: str, n_services: int, repeat: int) -> dict:
     if url.startswith("postgres"):
-        recreate_postgres(url)
+        recreate_database(url)
     setup_django(url)
     from django.core.management import call_command
     from django.db import connection

@@ -38,7 +38,8 @@ import sys
 import threading
 import time
 from pathlib import Path
-from urllib.parse import urlparse
+
+from bench_common import recreate_database
 
 ROOT = Path(__file__).resolve().parents[1]
 PYTHON = sys.executable
@@ -57,21 +58,6 @@ def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
-
-
-def recreate_database(url: str) -> None:
-    import psycopg
-
-    parsed = urlparse(url)
-    name = parsed.path.lstrip("/")
-    if not name.endswith("bench"):
-        sys.exit(f"Refusing to drop database {name!r}: its name must end in 'bench'.")
-    if parsed.hostname not in ("127.0.0.1", "localhost", "::1"):
-        sys.exit("The benchmark runs on loopback only (DATABASE_URL host 127.0.0.1).")
-    admin = parsed._replace(path="/postgres").geturl()
-    with psycopg.connect(admin, autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        conn.execute(f'CREATE DATABASE "{name}"')
 
 
 def server_env(url: str) -> dict:
