@@ -315,6 +315,21 @@ def _not_configured():
     return Status(503, {"detail": _("The hotline cannot receive reports right now."), "errors": []})
 
 
+def _submit(response: HttpResponse, submit, **kwargs):
+    """Run an intake service for the API; return (result, None) or (None, error response)."""
+    try:
+        result = submit(actor=None, **kwargs)
+    except IntakeError as exc:
+        return None, _intake_error(exc)
+    except services.IdempotencyConflict:
+        return None, _conflict()
+    except services.HotlineNotConfigured:
+        return None, _not_configured()
+    if result.replayed:
+        response["Idempotent-Replayed"] = "true"
+    return result, None
+
+
 @router.post(
     "/v1/reports",
     auth=TokenAuth("reports"),
@@ -337,23 +352,17 @@ def create_report(
     payload: ReportIn,
     idempotency_key: str | None = IDEMPOTENCY_HEADER,
 ):
-    try:
-        submitted = services.submit_report(
-            actor=None,
-            data=_to_input(payload),
-            channel="api",
-            source_organisation=request.organisation,
-            idempotency_key=idempotency_key or "",
-            request_hash=request_fingerprint(payload.model_dump(mode="json")),
-        )
-    except IntakeError as exc:
-        return _intake_error(exc)
-    except services.IdempotencyConflict:
-        return _conflict()
-    except services.HotlineNotConfigured:
-        return _not_configured()
-    if submitted.replayed:
-        response["Idempotent-Replayed"] = "true"
+    submitted, error = _submit(
+        response,
+        services.submit_report,
+        data=_to_input(payload),
+        channel="api",
+        source_organisation=request.organisation,
+        idempotency_key=idempotency_key or "",
+        request_hash=request_fingerprint(payload.model_dump(mode="json")),
+    )
+    if error is not None:
+        return error
     return Status(201, _created_out(submitted))
 
 
@@ -376,22 +385,16 @@ def create_batch(
     payload: BatchIn,
     idempotency_key: str | None = IDEMPOTENCY_HEADER,
 ):
-    try:
-        result = services.submit_batch(
-            actor=None,
-            reports=[_to_input(r) for r in payload.reports],
-            source_organisation=request.organisation,
-            idempotency_key=idempotency_key or "",
-            request_hash=request_fingerprint(payload.model_dump(mode="json")),
-        )
-    except IntakeError as exc:
-        return _intake_error(exc)
-    except services.IdempotencyConflict:
-        return _conflict()
-    except services.HotlineNotConfigured:
-        return _not_configured()
-    if result.replayed:
-        response["Idempotent-Replayed"] = "true"
+    result, error = _submit(
+        response,
+        services.submit_batch,
+        reports=[_to_input(r) for r in payload.reports],
+        source_organisation=request.organisation,
+        idempotency_key=idempotency_key or "",
+        request_hash=request_fingerprint(payload.model_dump(mode="json")),
+    )
+    if error is not None:
+        return error
     return Status(
         201,
         {"batch_id": result.batch.uuid, "reports": [_created_out(s) for s in result.results]},
