@@ -78,9 +78,21 @@ def test_expired_csrf_gives_translated_403():
     assert "Formularz wygasł" in response.content.decode()
 
 
-def test_api_bad_json_is_4xx_json():
-    response = Client().post("/api/v1/whoami", data="{bad", content_type="application/json")
-    assert 400 <= response.status_code < 500
+def test_api_bad_json_is_a_400_naming_the_body():
+    from ostoja.organisations.services import issue_api_token
+    from tests.factories import OrganisationFactory
+
+    _token, secret = issue_api_token(
+        actor=None, organisation=OrganisationFactory(kind="online_platform"), name="t"
+    )
+    response = Client().post(
+        "/api/v1/reports",
+        data="{bad",
+        content_type="application/json",
+        HTTP_AUTHORIZATION=f"Bearer {secret}",
+    )
+    assert response.status_code == 400
+    assert response.json()["errors"][0]["field"] == "body"
 
 
 def test_check_deploy_is_clean_under_prod_settings():
