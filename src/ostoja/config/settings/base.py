@@ -168,6 +168,9 @@ ACCOUNT_RATE_LIMITS = {
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
 MFA_TOTP_ISSUER = "Ostoja"
 MFA_RECOVERY_CODE_COUNT = 10
+# Accept the previous/next 30-second code too (RFC 6238 §5.2: clock drift and typing time);
+# a code is still usable only once.
+MFA_TOTP_TOLERANCE = 1
 # allauth would ask for the password again right after sign-in before MFA set-up; privileged
 # sessions already expire after 30 idle minutes, so a fresh login is trusted for MFA changes.
 MFA_REAUTHENTICATION_REQUIRED = False
