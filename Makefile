@@ -80,7 +80,7 @@ bench: install-dev
 
 # Regenerate the constraints (lock) file from the current environment.
 lock:
-	$(PIP) freeze --exclude-editable | grep -v '^-e ' > $(CONSTRAINTS)
+	$(PIP) list --format=freeze --exclude-editable --exclude pip --exclude setuptools > $(CONSTRAINTS)
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .ruff_cache
