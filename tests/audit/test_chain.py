@@ -4,7 +4,8 @@ from django.core.management.base import CommandError
 from django.db import connection
 
 from ostoja.audit.models import AppendOnlyError, AuditEntry
-from ostoja.audit.services import log_action, verify_chain
+from ostoja.audit.services import Action, log_action, log_actions, verify_chain
+from ostoja.core.request_context import current_request_id
 
 pytestmark = pytest.mark.django_db
 
@@ -16,6 +17,31 @@ def test_entries_form_a_chain_and_verify():
     assert b.prev_hash == a.entry_hash
     assert verify_chain() is None
     call_command("audit_verify")
+
+
+def test_several_entries_appended_at_once_chain_in_order_between_single_ones():
+    first = log_action("tests.thing.created", data={"n": 0})
+    token = current_request_id.set("req-a")
+    try:
+        a = Action("tests.thing.created", data={"n": 1})
+    finally:
+        current_request_id.reset(token)
+    token = current_request_id.set("req-b")
+    try:
+        b = Action("tests.thing.changed", data={"n": 2})
+    finally:
+        current_request_id.reset(token)
+    group = log_actions([a, b])
+    last = log_action("tests.thing.deleted")
+    assert [e.seq for e in (first, *group, last)] == [1, 2, 3, 4]
+    assert group[0].prev_hash == first.entry_hash
+    assert group[1].prev_hash == group[0].entry_hash
+    assert last.prev_hash == group[1].entry_hash
+    # Each entry keeps the request it came from, not the writer's.
+    stored = dict(AuditEntry.objects.values_list("seq", "request_id"))
+    assert (stored[2], stored[3]) == ("req-a", "req-b")
+    assert verify_chain() is None
+    assert log_actions([]) == []
 
 
 def test_secrets_are_masked_recursively():
@@ -30,6 +56,8 @@ def test_secrets_are_masked_recursively():
 def test_action_codes_must_be_namespaced():
     with pytest.raises(ValueError, match="namespaced"):
         log_action("created")
+    with pytest.raises(ValueError, match="namespaced"):
+        Action("")
     assert AuditEntry.objects.count() == 0
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from django.db import connection, models, transaction
 from django.utils import timezone
@@ -38,8 +38,8 @@ def _target_info(target) -> tuple[str, str, str]:
     return type(target).__name__, "", str(target)[:254]
 
 
-def _advance_head() -> tuple[int, str]:
-    """Take the next sequence number and the previous hash in one statement.
+def _advance_head(count: int = 1) -> tuple[int, str]:
+    """Reserve ``count`` sequence numbers; return the first one and the previous hash.
 
     ``UPDATE … RETURNING`` takes the row lock (PostgreSQL) or the write lock (SQLite) and reads
     the head in the same round trip, so two writers can never fork the chain, and the lock is
@@ -49,14 +49,31 @@ def _advance_head() -> tuple[int, str]:
     for _attempt in range(2):
         with connection.cursor() as cursor:
             cursor.execute(
-                f"UPDATE {table} SET seq = seq + 1 WHERE id = 1 RETURNING seq, last_hash"  # noqa: S608
+                f"UPDATE {table} SET seq = seq + %s WHERE id = 1 RETURNING seq, last_hash",  # noqa: S608
+                [count],
             )
             row = cursor.fetchone()
         if row is not None:
-            return int(row[0]), row[1]
+            return int(row[0]) - count + 1, row[1]
         # First entry ever (or the table was flushed): create the head, then advance it.
         AuditChainHead.objects.get_or_create(pk=1)
     raise RuntimeError("Could not advance the audit chain head.")
+
+
+@dataclass
+class Action:
+    """One entry to append, for :func:`log_actions` (the request id is taken when it is made)."""
+
+    action: str
+    actor: object = None
+    organisation: object = None
+    target: object = None
+    data: dict | None = None
+    request_id: str = field(default_factory=get_request_id)
+
+    def __post_init__(self):
+        if not self.action or "." not in self.action:
+            raise ValueError("Audit action codes are namespaced, e.g. 'hotline.item.assessed'.")
 
 
 def log_action(
@@ -68,33 +85,54 @@ def log_action(
     data: dict | None = None,
 ) -> AuditEntry:
     """Append one entry. Runs inside the caller's transaction (or its own)."""
-    if not action or "." not in action:
-        raise ValueError("Audit action codes are namespaced, e.g. 'hotline.item.assessed'.")
-    actor = actor if getattr(actor, "is_authenticated", False) else None
-    target_type, target_id, target_label = _target_info(target)
+    [entry] = log_actions(
+        [Action(action, actor=actor, organisation=organisation, target=target, data=data)]
+    )
+    return entry
+
+
+def log_actions(actions: list[Action]) -> list[AuditEntry]:
+    """Append several entries, in order, with one advance of the chain head.
+
+    For writers that store many things in one transaction (grouped report intake): the head
+    is advanced once by ``len(actions)``, the entries are chained in memory and inserted in
+    one statement, so the chain lock costs the same for one entry or a hundred.
+    """
+    if not actions:
+        return []
+    created_at = timezone.now()
     # Inside the caller's transaction no savepoint is needed: if anything fails, the caller's
     # transaction (and with it the whole state change) rolls back.
     with transaction.atomic(savepoint=False):
-        seq, prev_hash = _advance_head()
-        entry = AuditEntry(
-            seq=seq,
-            created_at=timezone.now(),
-            actor=actor,
-            actor_label=(actor.email if actor else "")[:254],
-            organisation=organisation,
-            action=action,
-            target_type=target_type,
-            target_id=target_id,
-            target_label=target_label,
-            # Round-trip through JSON so the hash covers exactly what the database returns.
-            data=json.loads(json.dumps(mask_secrets(data or {}), default=str)),
-            request_id=get_request_id(),
-            prev_hash=prev_hash,
-        )
-        entry.entry_hash = entry_digest(prev_hash=entry.prev_hash, fields=_hashed_fields(entry))
-        entry.save(force_insert=True)
-        AuditChainHead.objects.filter(pk=1).update(last_hash=entry.entry_hash)
-    return entry
+        seq, prev_hash = _advance_head(len(actions))
+        entries = []
+        for offset, item in enumerate(actions):
+            actor = item.actor if getattr(item.actor, "is_authenticated", False) else None
+            target_type, target_id, target_label = _target_info(item.target)
+            entry = AuditEntry(
+                seq=seq + offset,
+                created_at=created_at,
+                actor=actor,
+                actor_label=(actor.email if actor else "")[:254],
+                organisation=item.organisation,
+                action=item.action,
+                target_type=target_type,
+                target_id=target_id,
+                target_label=target_label,
+                # Round-trip through JSON so the hash covers exactly what the database returns.
+                data=json.loads(json.dumps(mask_secrets(item.data or {}), default=str)),
+                request_id=item.request_id,
+                prev_hash=prev_hash,
+            )
+            entry.entry_hash = entry_digest(prev_hash=entry.prev_hash, fields=_hashed_fields(entry))
+            prev_hash = entry.entry_hash
+            entries.append(entry)
+        if len(entries) == 1:
+            entries[0].save(force_insert=True)
+        else:
+            AuditEntry.objects.bulk_create(entries)
+        AuditChainHead.objects.filter(pk=1).update(last_hash=prev_hash)
+    return entries
 
 
 @dataclass(frozen=True)
