@@ -27,12 +27,21 @@ ROLE_ORG_KIND = {
 
 @pytest.fixture(autouse=True)
 def _fresh_cache():
-    """Rate limits and throttling live in the cache: no test inherits another's counters."""
+    """Rate limits and throttling live in the cache: no test inherits another's counters
+    (nor the tokens and the receiving hotline this process remembers)."""
     from django.core.cache import cache
 
-    cache.clear()
+    from ostoja.hotline.services import forget_receiving_hotline
+    from ostoja.organisations.services import forget_cached_tokens
+
+    def forget():
+        cache.clear()
+        forget_cached_tokens()
+        forget_receiving_hotline()
+
+    forget()
     yield
-    cache.clear()
+    forget()
 
 
 def make_user(role: str | None = None, organisation=None, *, mfa: bool = True, **kwargs):

@@ -95,3 +95,22 @@ def test_queryset_scoping(user_factory):
     OrganisationFactory()
     user = user_factory("network_member", mine)
     assert list(Organisation.objects.visible_to(user)) == [mine]
+
+
+def test_a_token_revoked_by_another_process_stops_working_within_the_cache_window(
+    client, monkeypatch
+):
+    from ostoja.organisations import services
+
+    org = OrganisationFactory(slug="p2")
+    token, secret = issue_api_token(actor=None, organisation=org, name="t")
+    clock = [1000.0]
+    monkeypatch.setattr(services.time, "monotonic", lambda: clock[0])
+    assert client.get("/api/v1/whoami", HTTP_AUTHORIZATION=f"Bearer {secret}").status_code == 200
+    # Another process revokes it: this process does not see the change at once...
+    ApiToken.objects.filter(pk=token.pk).update(revoked_at="2026-01-01T00:00:00Z")
+    clock[0] += services.TOKEN_CACHE_SECONDS / 2
+    assert client.get("/api/v1/whoami", HTTP_AUTHORIZATION=f"Bearer {secret}").status_code == 200
+    # ...but within the cache window it does.
+    clock[0] += services.TOKEN_CACHE_SECONDS
+    assert client.get("/api/v1/whoami", HTTP_AUTHORIZATION=f"Bearer {secret}").status_code == 401

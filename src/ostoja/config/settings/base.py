@@ -114,6 +114,13 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
             "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
         }
     )
+elif DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    # Server-side parameter binding: psycopg sends the values apart from the SQL instead of
+    # quoting every one of them into the text in Python (a sixth of the intake's CPU time went
+    # to that quoting; bench: hotline intake).
+    DATABASES["default"].setdefault("OPTIONS", {}).setdefault(
+        "server_side_binding", os.environ.get("DB_SERVER_SIDE_BINDING", "true") == "true"
+    )
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 REDIS_URL = os.environ.get("REDIS_URL", "")
