@@ -14,6 +14,7 @@ import os
 import subprocess
 import sys
 import threading
+import time
 from collections import Counter
 from datetime import timedelta
 from pathlib import Path
@@ -26,6 +27,7 @@ from ostoja.outbox.models import OutboxMessage
 from ostoja.outbox.services import deliver_due, enqueue_webhook
 
 from .conftest import WebhookReceiver
+from .race_helpers import wait_until_under_way
 
 N_MESSAGES = 40
 N_WORKERS = 4
@@ -120,8 +122,6 @@ def test_concurrent_processes_on_sqlite(slow_receiver, tmp_path):
         )
         for _ in range(N_WORKERS)
     ]
-    import time
-
     time.sleep(1.5)  # let every process finish importing Django, then start them together
     go.touch()
     per_worker = []
@@ -134,3 +134,132 @@ def test_concurrent_processes_on_sqlite(slow_receiver, tmp_path):
     assert final.returncode == 0, final.stderr
     report = json.loads(run("report", timeout=60).stdout)
     _assert_each_sent_once(slow_receiver, report["keys"], report["states"], per_worker)
+
+
+# --- a cancellation racing the deliverers ---------------------------------------------------------
+#
+# Deliverers send from the oldest message on; once they are under way (a few messages sent), a
+# canceller cancels from the newest back, one message per transaction, so they meet in the middle
+# and some messages are claimed and cancelled at the same moment. (Started together, the
+# canceller can win every message before a deliverer's first claim: SQLite's lock is not fair.)
+# For every message exactly one side may win: it was sent (received once) or it was cancelled
+# (never received). A cancellation that met a live lease is a request, and since the receiver
+# accepts everything, those messages end "sent".
+
+N_CANCEL_RACE = 30
+N_CANCEL_DELIVERERS = 2
+
+
+def _assert_cancel_or_send(receiver, by_pk, keys_by_pk, cancelled, requested):
+    received = Counter(r.headers["Idempotency-Key"] for r in receiver.requests)
+    assert set(by_pk.values()) <= {"sent", "cancelled"}, by_pk  # nothing left half-way
+    for pk, state in by_pk.items():
+        expected = 1 if state == "sent" else 0
+        assert received[keys_by_pk[pk]] == expected, (pk, state, received[keys_by_pk[pk]])
+    assert set(received) <= set(keys_by_pk.values())
+    assert all(by_pk[pk] == "cancelled" for pk in cancelled)
+    assert all(by_pk[pk] == "sent" for pk in requested)
+    states = Counter(by_pk.values())
+    assert states["sent"] >= 1 and states["cancelled"] >= 1, (
+        f"the deliverers and the canceller did not compete: {dict(states)}"
+    )
+
+
+@pytest.mark.django_db(transaction=True)
+def test_cancel_racing_deliverers_on_postgresql(slow_receiver):
+    if connection.vendor != "postgresql":
+        pytest.skip("threads share one in-memory SQLite database; see the process test")
+    from ostoja.outbox.services import cancel_unsent
+
+    for i in range(N_CANCEL_RACE):
+        enqueue_webhook(dedup_key=f"cancel-race:{i}", url=slow_receiver.url, payload={"i": i})
+    start = threading.Barrier(N_CANCEL_DELIVERERS + 1)
+    errors, cancelled, requested = [], [], []
+
+    def deliverer():
+        try:
+            start.wait()
+            idle = 0
+            while idle < 3:
+                idle = 0 if deliver_due(limit=1).total else idle + 1
+        except Exception as exc:  # noqa: BLE001 - reported below
+            errors.append(exc)
+        finally:
+            connection.close()
+
+    def canceller():
+        try:
+            start.wait()
+            wait_until_under_way()
+            pks = OutboxMessage.objects.order_by("-pk").values_list("pk", flat=True)
+            for pk in list(pks):
+                report = cancel_unsent(
+                    actor=None, messages=OutboxMessage.objects.filter(pk=pk), reason="race"
+                )
+                cancelled.extend(report.cancelled)
+                requested.extend(report.requested)
+                time.sleep(0.002)
+        except Exception as exc:  # noqa: BLE001 - reported below
+            errors.append(exc)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=deliverer) for _ in range(N_CANCEL_DELIVERERS)]
+    threads.append(threading.Thread(target=canceller))
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(60)
+    assert not errors, errors
+    by_pk = dict(OutboxMessage.objects.values_list("pk", "state"))
+    keys_by_pk = {m.pk: m.idempotency_key for m in OutboxMessage.objects.all()}
+    _assert_cancel_or_send(slow_receiver, by_pk, keys_by_pk, cancelled, requested)
+
+
+@pytest.mark.slow
+def test_cancel_racing_deliverer_processes_on_sqlite(slow_receiver, tmp_path):
+    if connection.vendor != "sqlite":
+        pytest.skip("the SQLite claim path; PostgreSQL is covered by the thread test")
+    env = {
+        **os.environ,
+        "OSTOJA_RACE_DB": str(tmp_path / "race.sqlite3"),
+        "OSTOJA_VAR_DIR": str(tmp_path),
+        "DJANGO_SETTINGS_MODULE": "tests.outbox.race_settings",
+    }
+    env.pop("DATABASE_URL", None)
+
+    def start(*args):
+        return subprocess.Popen(
+            [sys.executable, "-m", "tests.outbox.race_worker", *args],
+            cwd=REPO,
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+
+    setup = start("setup", str(N_CANCEL_RACE), slow_receiver.url)
+    out, err = setup.communicate(timeout=120)
+    assert setup.returncode == 0, err
+    go = tmp_path / "go"
+    processes = [start("deliver", str(go)) for _ in range(N_CANCEL_DELIVERERS)]
+    processes.append(start("cancel", str(go)))
+    time.sleep(1.5)  # let every process finish importing Django, then start them together
+    go.touch()
+    outputs = []
+    for p in processes:
+        out, err = p.communicate(timeout=120)
+        assert p.returncode == 0, err
+        outputs.append(out.strip())
+    cancel_report = json.loads(outputs[-1])
+    report = start("report")
+    out, err = report.communicate(timeout=60)
+    assert report.returncode == 0, err
+    result = json.loads(out)
+    _assert_cancel_or_send(
+        slow_receiver,
+        {int(pk): state for pk, state in result["by_pk"].items()},
+        {int(pk): key for pk, key in result["keys_by_pk"].items()},
+        cancel_report["cancelled"],
+        cancel_report["requested"],
+    )

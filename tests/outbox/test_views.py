@@ -126,3 +126,31 @@ def test_english_page_and_no_inline_script_or_style(hotlines):
     assert "Retry now" in en and "Retry now" not in pl and "Ponów teraz" in pl
     for page in (pl, en):
         assert "<script" not in page and "style=" not in page
+
+
+def test_cancelled_messages_leave_the_attention_list_show_why_and_cannot_be_retried(hotlines):
+    from django.utils import timezone
+
+    mine, _ = hotlines
+    gone = message(
+        "gone",
+        mine,
+        state=State.CANCELLED,
+        cancel_reason="The content was removed",  # a takedown reason, translated on the page
+        cancelled_at=timezone.now(),
+    )
+    message("failed", mine)
+    client = login(Client(), make_user(Role.HOTLINE_SUPERVISOR, mine))
+    default = client.get("/en/outbox/").content.decode()
+    assert "Subject failed" in default and "Subject gone" not in default
+    listed = client.get("/en/outbox/", {"state": "cancelled"}).content.decode()
+    assert "Subject gone" in listed and "Subject failed" not in listed
+    assert "The content was removed" in listed and "Cancelled" in listed
+    assert f"/outbox/{gone.pk}/retry/" not in listed  # no retry button
+    polish = client.get("/outbox/", {"state": "cancelled"}).content.decode()
+    assert "Treść została usunięta" in polish and "Anulowano" in polish
+    response = client.post(f"/en/outbox/{gone.pk}/retry/", follow=True)
+    assert "was cancelled" in response.content.decode()
+    gone.refresh_from_db()
+    assert gone.state == State.CANCELLED
+    assert not AuditEntry.objects.filter(action="outbox.message.retried").exists()

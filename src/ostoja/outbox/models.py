@@ -30,7 +30,7 @@ class OutboxMessageQuerySet(models.QuerySet):
         return self.filter(organisation_id__in=outbox_organisation_ids(user))
 
     def needing_attention(self) -> OutboxMessageQuerySet:
-        return self.exclude(state=OutboxMessage.State.SENT)
+        return self.exclude(state__in=OutboxMessage.FINAL_STATES)
 
     def for_object(self, obj: models.Model) -> OutboxMessageQuerySet:
         return self.filter(
@@ -48,6 +48,10 @@ class OutboxMessage(models.Model):
         SENDING = "sending", _("Sending")
         SENT = "sent", _("Sent")
         FAILED = "failed_permanently", _("Failed permanently")
+        CANCELLED = "cancelled", _("Cancelled")
+
+    #: Nothing more happens to these (a failed message can still be retried by a person).
+    FINAL_STATES = (State.SENT.value, State.CANCELLED.value)
 
     kind = models.CharField(_("kind"), max_length=16, choices=Kind.choices)
     dedup_key = models.CharField(
@@ -109,6 +113,12 @@ class OutboxMessage(models.Model):
     response_code = models.PositiveSmallIntegerField(_("response code"), null=True, blank=True)
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     sent_at = models.DateTimeField(_("sent"), null=True, blank=True)
+    # --- cancelling (see services.cancel_unsent) ---
+    # Set with state "cancelled". On a message being sent under a live lease it is a *request*:
+    # the deliverer records "cancelled" instead of a retry or a failure; a success stays "sent"
+    # (and keeps the reason: the request came too late).
+    cancel_reason = models.CharField(_("reason for cancelling"), max_length=200, blank=True)
+    cancelled_at = models.DateTimeField(_("cancelled"), null=True, blank=True)
 
     objects = OutboxMessageQuerySet.as_manager()
 
@@ -122,8 +132,15 @@ class OutboxMessage(models.Model):
         ]
         constraints = [
             models.CheckConstraint(
-                condition=models.Q(state__in=["pending", "sending", "sent", "failed_permanently"]),
+                condition=models.Q(
+                    state__in=["pending", "sending", "sent", "failed_permanently", "cancelled"]
+                ),
                 name="outbox_state_valid",
+            ),
+            models.CheckConstraint(
+                condition=~models.Q(state="cancelled")
+                | (models.Q(cancelled_at__isnull=False) & ~models.Q(cancel_reason="")),
+                name="outbox_cancelled_has_time_and_reason",
             ),
             models.CheckConstraint(
                 condition=models.Q(kind__in=["email", "webhook"]), name="outbox_kind_valid"

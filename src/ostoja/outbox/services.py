@@ -4,8 +4,10 @@ Guarantees
 ==========
 * **Never lost**: ``enqueue_email``/``enqueue_webhook`` write the message in the caller's
   transaction. If the business change rolls back, so does the message; if it commits, the
-  message is in the database before anything is sent, and stays there until it is sent or has
-  failed permanently (then it waits on the staff page for a person to retry it).
+  message is in the database before anything is sent, and stays there until it is sent, has
+  failed permanently (then it waits on the staff page for a person to retry it) or is
+  cancelled because it is no longer needed (:func:`cancel_unsent`; never once it was sent, and
+  never taken from a deliverer holding a live lease).
 * **Not sent twice by us**: a deliverer first *claims* a message: on PostgreSQL with
   ``SELECT … FOR UPDATE SKIP LOCKED`` (concurrent deliverers skip each other's rows instead of
   waiting), on every database with a conditional ``UPDATE … WHERE state = 'pending' AND …`` that
@@ -321,9 +323,11 @@ def enqueue_webhook(
 
 
 def _due(now: datetime) -> Q:
-    # Pending and due, or "sending" under a lease that has run out (its deliverer died).
+    # Pending and due, or "sending" under a lease that has run out (its deliverer died) unless
+    # a cancellation was requested meanwhile (``_settle_abandoned_cancellations`` ends those).
+    # Cancelled messages are never due.
     return Q(state=State.PENDING, next_attempt_at__lte=now) | Q(
-        state=State.SENDING, lease_until__lt=now
+        state=State.SENDING, lease_until__lt=now, cancel_reason=""
     )
 
 
@@ -384,10 +388,15 @@ def _finish(message: OutboxMessage, token: str, outcome: transport.Outcome, now)
             "last_error": outcome.error,
         }
     fields["last_error"] = fields["last_error"][:2000]
-    updated = OutboxMessage.objects.filter(pk=message.pk, lease_token=token).update(**fields)
-    if not updated:
+    state = _record_outcome(message, token, fields, now)
+    if state is None:
         logger.warning("Outbox message %s: lease lost before the outcome was saved", message.pk)
         return message.state
+    if state == State.CANCELLED:
+        _log_cancelled(
+            message, reason=None, previous_state=State.SENDING, now=now, after_attempt=True
+        )
+        return state
     if fields["state"] == State.FAILED:
         log_action(
             "outbox.message.failed",
@@ -404,6 +413,37 @@ def _finish(message: OutboxMessage, token: str, outcome: transport.Outcome, now)
     elif fields["state"] == State.PENDING:
         _schedule(message.pk, run_after=fields["next_attempt_at"])
     return fields["state"]
+
+
+def _record_outcome(message: OutboxMessage, token: str, fields: dict, now) -> str | None:
+    """Write the outcome if we still hold the lease; None if we lost it.
+
+    A success is recorded as "sent" whatever happened meanwhile: the message left. A failure
+    becomes "cancelled" if a cancellation was requested while we were sending (the content
+    the message is about is gone; retrying would be wrong). The two conditional UPDATEs are
+    exclusive on ``cancel_reason``; a request landing between them makes the second one miss,
+    and the loop then takes the first branch (a request is written at most once).
+    """
+    mine = OutboxMessage.objects.filter(pk=message.pk, lease_token=token)
+    if fields["state"] == State.SENT:
+        return State.SENT if mine.update(**fields) else None
+    for _attempt in range(3):
+        cancelled = mine.exclude(cancel_reason="").update(
+            state=State.CANCELLED,
+            cancelled_at=now,
+            next_attempt_at=None,
+            lease_until=None,
+            lease_token="",
+            response_code=fields["response_code"],
+            last_error=fields["last_error"],
+        )
+        if cancelled:
+            return State.CANCELLED
+        if mine.filter(cancel_reason="").update(**fields):
+            return fields["state"]
+        if not mine.exists():
+            return None
+    return None  # pragma: no cover - a request is written once, so the loop ends above
 
 
 def _send_claimed(message: OutboxMessage, token: str, now: datetime | None) -> str:
@@ -428,6 +468,7 @@ class DeliveryReport:
     sent: int = 0
     retrying: int = 0
     failed: int = 0
+    cancelled: int = 0  # abandoned sends whose cancellation was requested (not in ``total``)
     states: dict = field(default_factory=dict)
 
     @property
@@ -442,6 +483,7 @@ def deliver_due(now: datetime | None = None, *, limit: int | None = None) -> Del
     the lease of a message further down a batch expire before its turn.
     """
     report = DeliveryReport()
+    report.cancelled = _settle_abandoned_cancellations(now or timezone.now())
     for _ in range(limit or conf.batch_size()):
         claimed = _claim(now or timezone.now())
         if claimed is None:
@@ -467,6 +509,9 @@ def retry_now(*, actor, message: OutboxMessage) -> OutboxMessage:
     now = timezone.now()
     if message.state == State.SENT:
         raise OutboxError(gettext("This message has already been sent."))
+    if message.state == State.CANCELLED or message.cancel_reason:
+        # Cancelled because what it was about is over (e.g. the content was removed).
+        raise OutboxError(gettext("This message was cancelled."))
     if message.state == State.SENDING and message.lease_until and message.lease_until > now:
         raise OutboxError(gettext("This message is being sent right now."))
     previous = {"previous_state": message.state, "previous_attempts": message.attempts}
@@ -487,3 +532,180 @@ def retry_now(*, actor, message: OutboxMessage) -> OutboxMessage:
     )
     transaction.on_commit(partial(_schedule, message.pk))
     return message
+
+
+# --- cancelling -----------------------------------------------------------------------------
+
+
+@dataclass
+class CancelReport:
+    """What :func:`cancel_unsent` did, by message id."""
+
+    cancelled: list[int] = field(default_factory=list)
+    #: Being sent under a live lease: cancelled if that attempt fails, "sent" if it succeeds.
+    requested: list[int] = field(default_factory=list)
+
+    @property
+    def total(self) -> int:
+        return len(self.cancelled) + len(self.requested)
+
+
+def _clean_reason(reason: str) -> str:
+    reason = _no_newlines(reason, "The reason").strip()
+    if not reason or len(reason) > 200 or not reason.isprintable():
+        raise OutboxError("The reason is 1–200 printable characters.")
+    return reason
+
+
+def _cancelled_fields(reason: str, now: datetime) -> dict:
+    return {
+        "state": State.CANCELLED,
+        "cancel_reason": reason,
+        "cancelled_at": now,
+        "next_attempt_at": None,
+        "lease_until": None,
+        "lease_token": "",
+    }
+
+
+def _log_cancelled(message, *, reason, previous_state, now, actor=None, **extra) -> None:
+    if reason is None:
+        reason = (
+            OutboxMessage.objects.filter(pk=message.pk)
+            .values_list("cancel_reason", flat=True)
+            .first()
+        )
+    log_action(
+        "outbox.message.cancelled",
+        actor=actor,
+        organisation=message.organisation,
+        target=message,
+        data={
+            "kind": message.kind,
+            "previous_state": previous_state,
+            "reason": reason or "",
+            **extra,
+        },
+    )
+
+
+def cancel_unsent(*, actor, messages, reason: str, now: datetime | None = None) -> CancelReport:
+    """Cancel every message in ``messages`` (a queryset) that has not been sent.
+
+    Call it in the transaction of the change that makes the messages pointless (content
+    removed, case closed), so both commit together. For each message:
+
+    * pending, failed permanently, or "sending" under a lease that has run out (its deliverer
+      is presumed dead, as for a takeover) → **cancelled** at once: never sent afterwards;
+    * "sending" under a live lease → a **cancellation request**: the deliverer holding the
+      lease records "cancelled" if its attempt fails, "sent" if it succeeded (the message has
+      left; that cannot be undone, and saying otherwise would be false);
+    * sent or already cancelled → left alone.
+
+    Every write is a conditional UPDATE on the state *and* lease token just read, so a
+    deliverer's claim and a cancellation cannot both win: whichever UPDATE lands second
+    matches no row (PostgreSQL re-checks the condition after the row lock; SQLite serialises
+    writers), and the loser re-reads and acts on the new state. ``reason`` (1–200 characters)
+    is stored and shown; write it in English as a ``gettext_noop`` message so pages can
+    show it translated. Each cancellation (and request) writes an audit entry.
+    """
+    reason = _clean_reason(reason)
+    now = now or timezone.now()
+    report = CancelReport()
+    with transaction.atomic():
+        targets = list(
+            messages.exclude(state__in=OutboxMessage.FINAL_STATES).select_related("organisation")
+        )
+        for message in targets:
+            outcome = _cancel_one(message, reason=reason, now=now, actor=actor)
+            if outcome == State.CANCELLED:
+                report.cancelled.append(message.pk)
+            elif outcome == "requested":
+                report.requested.append(message.pk)
+    return report
+
+
+def _cancel_one(message: OutboxMessage, *, reason: str, now: datetime, actor) -> str | None:
+    for _attempt in range(5):
+        row = (
+            OutboxMessage.objects.filter(pk=message.pk)
+            .values("state", "lease_until", "lease_token", "cancel_reason")
+            .first()
+        )
+        if row is None or row["state"] in OutboxMessage.FINAL_STATES:
+            return None
+        same = OutboxMessage.objects.filter(
+            pk=message.pk, state=row["state"], lease_token=row["lease_token"]
+        )
+        live_lease = row["state"] == State.SENDING and (
+            row["lease_until"] is not None and row["lease_until"] >= now
+        )
+        if live_lease:
+            if row["cancel_reason"]:
+                return "requested"  # asked before; the deliverer will settle it
+            if same.filter(cancel_reason="", lease_until__gte=now).update(cancel_reason=reason):
+                log_action(
+                    "outbox.message.cancel_requested",
+                    actor=actor,
+                    organisation=message.organisation,
+                    target=message,
+                    data={"kind": message.kind, "reason": reason},
+                )
+                return "requested"
+            continue  # the deliverer finished meanwhile: look again
+        if row["state"] == State.SENDING:
+            same = same.filter(lease_until__lt=now)
+        if same.update(**_cancelled_fields(reason, now)):
+            _log_cancelled(
+                message,
+                reason=reason,
+                previous_state=row["state"],
+                now=now,
+                actor=actor,
+                lease_expired=row["state"] == State.SENDING,
+            )
+            return State.CANCELLED
+        # A deliverer claimed it (or released it) between our read and our write: look again.
+    logger.warning("Outbox message %s: could not settle its cancellation", message.pk)
+    return None
+
+
+def _settle_abandoned_cancellations(now: datetime, limit: int = 100) -> int:
+    """Cancel messages whose cancellation was requested while a deliverer that then died held
+    them: without this they would stay "sending" for ever (``_due`` skips them)."""
+    rows = list(
+        OutboxMessage.objects.filter(state=State.SENDING, lease_until__lt=now)
+        .exclude(cancel_reason="")
+        .select_related("organisation")[:limit]
+    )
+    settled = 0
+    for message in rows:
+        updated = OutboxMessage.objects.filter(
+            pk=message.pk,
+            state=State.SENDING,
+            lease_token=message.lease_token,
+            lease_until__lt=now,
+        ).update(**_cancelled_fields(message.cancel_reason, now))
+        if updated:
+            settled += 1
+            _log_cancelled(
+                message,
+                reason=message.cancel_reason,
+                previous_state=State.SENDING,
+                now=now,
+                lease_expired=True,
+            )
+    return settled
+
+
+def erase_recipients(*, messages) -> tuple[int, int]:
+    """Blank the recipient addresses of the messages in ``messages`` that are over.
+
+    For retention of personal data (e.g. appellants' e-mail addresses). Only sent and
+    cancelled messages are changed; cancel the others first (:func:`cancel_unsent`). Returns
+    ``(erased, still_unsent)``. The caller writes the audit entry (with the counts).
+    """
+    erased = messages.filter(
+        state__in=OutboxMessage.FINAL_STATES, kind=OutboxMessage.Kind.EMAIL
+    ).update(recipients=[])
+    return erased, messages.exclude(state__in=OutboxMessage.FINAL_STATES).count()

@@ -71,7 +71,9 @@ def message_list(request):
         {
             "message": m,
             "details": permissions.can_view_details(request.user, m),
-            "can_retry": m.state != State.SENT and permissions.can_retry(request.user, m),
+            "can_retry": m.state not in OutboxMessage.FINAL_STATES
+            and not m.cancel_reason
+            and permissions.can_retry(request.user, m),
         }
         for m in page
     ]

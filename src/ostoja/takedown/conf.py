@@ -23,6 +23,9 @@ setting                            default                          meaning
 ``OSTOJA_URLLIST_OVERLAP_SECONDS`` 60                               ``next_since`` lags "now" by
                                                                     this much (see ``api.py``)
 ``OSTOJA_TAKEDOWN_RATE_LIMITS``    see ``ratelimit.DEFAULT_LIMITS`` anonymous pages' limits
+``OSTOJA_APPEAL_RETENTION_DAYS``   90                               appellants' e-mail addresses
+                                                                    and names are deleted this
+                                                                    many days after the decision
 =================================  ===============================  ===============================
 """
 
@@ -84,3 +87,7 @@ def urllist_overlap() -> timedelta:
 
 def site_url() -> str:
     return (getattr(settings, "SITE_URL", "") or "http://127.0.0.1:8000").rstrip("/")
+
+
+def appeal_retention_days() -> int:
+    return max(0, int(_get("OSTOJA_APPEAL_RETENTION_DAYS", 90)))

@@ -186,11 +186,13 @@ class CaseState(models.TextChoices):
 
 
 FINAL_STATES = (CaseState.REMOVED.value, CaseState.CLOSED.value)
-#: Cases whose active notices are re-sent every OSTOJA_RENOTICE_HOURS.
+#: Cases whose active notices are re-sent every OSTOJA_RENOTICE_HOURS: provider notices until
+#: the removal is confirmed, referrals until the partner hotline acknowledges them.
 RENOTICE_STATES = (
     CaseState.NOTIFIED.value,
     CaseState.ACKNOWLEDGED.value,
     CaseState.NOT_REMOVED.value,
+    CaseState.REFERRED.value,
 )
 #: Cases the sweep (re-)traces and routes.
 ROUTING_STATES = (CaseState.NEW.value, CaseState.HOSTING_UNKNOWN.value)
@@ -386,6 +388,8 @@ class CaseEvent(models.Model):
         NOTICE_SENT = "notice_sent", _("Notice sent")
         RENOTICE_SENT = "renotice_sent", _("Re-notice sent")
         REFERRAL_SENT = "referral_sent", _("Referral sent")
+        REFERRAL_RESENT = "referral_resent", _("Referral re-sent")
+        UNSENT_CANCELLED = "unsent_cancelled", _("Unsent messages cancelled")
         SUPERSEDED = "superseded", _("Notice superseded (hosting moved)")
         ACKNOWLEDGED = "acknowledged", _("Acknowledged")
         REMOVED = "removed", _("Removal confirmed")
@@ -490,8 +494,11 @@ class Appeal(models.Model):
     entry = models.ForeignKey(
         UrlListEntry, null=True, blank=True, on_delete=models.SET_NULL, related_name="appeals"
     )
+    # Personal data: deleted OSTOJA_APPEAL_RETENTION_DAYS after the decision
+    # (``services.apply_appeal_retention``); the appeal itself stays for the statistics.
     name = models.CharField(_("name"), max_length=200, blank=True)
-    email = models.EmailField(_("e-mail"))
+    email = models.EmailField(_("e-mail"), blank=True)
+    contact_deleted_at = models.DateTimeField(_("contact details deleted"), null=True, blank=True)
     language = models.CharField(max_length=8, default="pl")
     message = models.TextField(_("message"))
     state = models.CharField(

@@ -24,13 +24,16 @@ The flow
      reason, and is traced again every ``OSTOJA_RETRACE_MINUTES``.
 3. :func:`sweep` (``manage.py takedown_sweep [--loop]`` or the ``sweep`` task) re-traces and
    re-sends the active notices of every case not confirmed removed every
-   ``OSTOJA_RENOTICE_HOURS`` (if the hosting moved, the old notice is superseded and the case
-   is routed again), and escalates cases still online ``OSTOJA_ESCALATE_DAYS`` after the
-   first notice to the hotline's supervisors.
+   ``OSTOJA_RENOTICE_HOURS`` — provider notices until the removal is confirmed, referrals
+   until the partner hotline acknowledges them (if the hosting moved, the old notice is
+   superseded and the case is routed again) — and escalates cases still online
+   ``OSTOJA_ESCALATE_DAYS`` after the first notice to the hotline's supervisors.
 4. Answers — :func:`record_response` (provider's signed link, API or signed webhook; partner
    hotline), :func:`record_check` (analyst) — move the case to acknowledged, removed or
-   disputed. Removal closes the hotline item, drops the URL from the block list and freezes
-   the times for the statistics.
+   disputed. Removal closes the hotline item, drops the URL from the block list, freezes
+   the times for the statistics and cancels the case's messages not sent yet (notices,
+   re-notices, referrals, escalation e-mails; never the police notification) — as does a
+   supervisor withdrawing the notice (:func:`resolve_case`).
 
 Writes to ``hotline.Item`` (state ``actioned``/``removed``, ``closed_at``,
 ``hosted_in_poland``) are conditional ``UPDATE``\\ s that never move an item backwards.
@@ -46,17 +49,26 @@ from functools import partial
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
+from django.contrib.contenttypes.models import ContentType
 from django.db import IntegrityError, transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, gettext_noop
 
 from ostoja.audit.services import log_action
 from ostoja.hotline.models import ILLEGAL_OUTCOMES, Assessment, Item, ItemState, Outcome
 from ostoja.organisations.models import Organisation
 from ostoja.organisations.roles import Role
 from ostoja.outbox import webhook_keys
-from ostoja.outbox.services import OutboxError, enqueue_email, enqueue_webhook
+from ostoja.outbox.models import OutboxMessage
+from ostoja.outbox.services import (
+    OutboxError,
+    cancel_unsent,
+    enqueue_email,
+    enqueue_webhook,
+    erase_recipients,
+)
 
 from . import conf, hosting, notices
 from .models import (
@@ -513,7 +525,7 @@ def _send(case, notice, trace, *, actor, now) -> bool:
     link = notices.make_link(notice, now=now)
     if notice.kind == Notice.Kind.REFERRAL:
         message = notices.referral_message(case, notice, trace, sequence=sequence, link=link)
-        kind = CaseEvent.Kind.REFERRAL_SENT
+        kind = CaseEvent.Kind.REFERRAL_RESENT if sequence > 1 else CaseEvent.Kind.REFERRAL_SENT
     else:
         message = notices.ntd_message(case, notice, trace, sequence=sequence, link=link)
         kind = CaseEvent.Kind.RENOTICE_SENT if sequence > 1 else CaseEvent.Kind.NOTICE_SENT
@@ -543,9 +555,65 @@ def _send(case, notice, trace, *, actor, now) -> bool:
         CaseEvent.Kind.NOTICE_SENT: "takedown.notice.sent",
         CaseEvent.Kind.RENOTICE_SENT: "takedown.notice.resent",
         CaseEvent.Kind.REFERRAL_SENT: "takedown.referral.sent",
+        CaseEvent.Kind.REFERRAL_RESENT: "takedown.referral.resent",
     }[kind]
     _audit(action, case, actor=actor, data=data)
     return True
+
+
+#: Why unsent messages of a case were cancelled. Stored in English on the outbox message and
+#: shown translated (``gettext_noop``: the text is in this app's catalogue).
+CANCEL_REASONS = {
+    "removed": gettext_noop("The content was removed"),
+    "withdrawn": gettext_noop("The notice was withdrawn"),
+    "acknowledged": gettext_noop("The partner hotline acknowledged the referral"),
+}
+
+
+def _outbox_of(*objects) -> Q:
+    """Outbox messages related to any of ``objects`` (notices, the case)."""
+    by_type: dict = {}
+    for obj in objects:
+        by_type.setdefault(ContentType.objects.get_for_model(obj), []).append(str(obj.pk))
+    condition = Q(pk__in=[])
+    for content_type, ids in by_type.items():
+        condition |= Q(related_type=content_type, related_id__in=ids)
+    return condition
+
+
+def _cancel_unsent(case, *, actor, now, reason: str, notices_to_cancel=None):
+    """Cancel the case's outbox messages that have not been sent (same transaction).
+
+    By default: every notice's messages except the police notification's (removal does not
+    end a police matter: they need the report whatever happened to the content) and the
+    messages related to the case itself (supervisors' escalation e-mails). Messages being
+    sent at this moment are cancelled only if that attempt fails (see
+    :func:`ostoja.outbox.services.cancel_unsent`). Recorded on the case when anything was
+    cancelled or is waiting to be.
+    """
+    if notices_to_cancel is None:
+        notices_to_cancel = list(case.notices.exclude(kind=Notice.Kind.POLICE))
+        objects = [*notices_to_cancel, case]
+    else:
+        objects = list(notices_to_cancel)
+    if not objects:
+        return None
+    report = cancel_unsent(
+        actor=_actor(actor),
+        messages=OutboxMessage.objects.filter(_outbox_of(*objects)),
+        reason=CANCEL_REASONS[reason],
+        now=now,
+    )
+    if report.total:
+        data = {
+            "reason": reason,
+            "reason_text": CANCEL_REASONS[reason],
+            "cancelled": report.cancelled,
+            "requested": report.requested,
+        }
+        _event(case, CaseEvent.Kind.UNSENT_CANCELLED, actor=actor, now=now, data=data)
+        _audit("takedown.case.unsent_cancelled", case, actor=actor, data=data)
+    return report
 
 
 def _notify_police(case, trace, *, actor, now) -> None:
@@ -629,8 +697,21 @@ def _reroute_if_moved(case, *, actor, now) -> bool:
 # --------------------------------------------------------------------------------------
 
 
+def _due_for_resending(case):
+    """Active provider notices (until removal) and referrals not yet acknowledged."""
+    settled = (Notice.Response.ACKNOWLEDGED, Notice.Response.REMOVED)
+    return case.notices.filter(active=True).filter(
+        Q(kind=Notice.Kind.NTD) | (Q(kind=Notice.Kind.REFERRAL) & ~Q(response__in=settled))
+    )
+
+
 def renotice_case(case, *, now=None, resolver=None, actor=None) -> str:
-    """Re-trace, then re-send every active notice of the case (or re-route if it moved)."""
+    """Re-trace, then re-send the case's notices (or re-route it if the hosting moved).
+
+    Provider notices are re-sent until the removal is confirmed; referrals until the partner
+    hotline acknowledges them (then it has the case, and the sweep leaves it alone; escalation
+    after ``OSTOJA_ESCALATE_DAYS`` still applies, as it does not depend on re-sending).
+    """
     now = now or timezone.now()
     case = Case.objects.select_related("item").get(pk=case.pk)
     if case.state not in RENOTICE_STATES:
@@ -651,12 +732,15 @@ def renotice_case(case, *, now=None, resolver=None, actor=None) -> str:
             return "moved"
         trace = hosting.effective(case.item).trace
         sent = 0
-        for notice in case.notices.filter(active=True, kind=Notice.Kind.NTD):
+        for notice in _due_for_resending(case):
             if _send(case, notice, trace, actor=actor, now=now):
                 sent += 1
             else:
                 return "flagged"
-        case.next_action_at = now + conf.renotice_interval()
+        if sent or case.state != CaseState.REFERRED:
+            case.next_action_at = now + conf.renotice_interval()
+        else:
+            case.next_action_at = None  # referral acknowledged: nothing left to re-send
         case.save()
         return "resent" if sent else "nothing_to_send"
 
@@ -818,6 +902,7 @@ def _mark_removed(case, *, now, confirmed_by, via, actor=None, notice=None, note
         now=now,
         data={"confirmed_by": confirmed_by},
     )
+    _cancel_unsent(case, actor=actor, now=now, reason="removed")
 
 
 def record_response(*, notice, action: str, via: str, comment: str = "", actor=None, now=None):
@@ -872,6 +957,8 @@ def record_response(*, notice, action: str, via: str, comment: str = "", actor=N
             case.acknowledged_at = case.acknowledged_at or now
             if case.state == CaseState.NOTIFIED:
                 case.state = CaseState.ACKNOWLEDGED
+            if partner and not _due_for_resending(case).exists():
+                case.next_action_at = None  # referrals are re-sent only until acknowledged
             case.save()
             _event(
                 case,
@@ -883,6 +970,10 @@ def record_response(*, notice, action: str, via: str, comment: str = "", actor=N
                 now=now,
                 data=data,
             )
+            if partner:
+                _cancel_unsent(
+                    case, actor=actor, now=now, reason="acknowledged", notices_to_cancel=[notice]
+                )
         else:
             case.state = CaseState.DISPUTED
             case.next_action_at = None
@@ -954,7 +1045,9 @@ def resolve_case(*, actor, case, decision: str, reason: str, now=None) -> Case:
             if case.state == CaseState.DISPUTED:
                 referred = case.notices.filter(active=True, kind=Notice.Kind.REFERRAL).exists()
                 case.state = CaseState.REFERRED if referred else CaseState.NOTIFIED
-                case.next_action_at = None if referred else now
+                # The notice stands: re-sent from now on (a disputed referral was not
+                # acknowledged, so it is re-sent like a provider notice).
+                case.next_action_at = now
             case.escalation_seen_at = now
         else:
             case.state = CaseState.CLOSED
@@ -975,6 +1068,8 @@ def resolve_case(*, actor, case, decision: str, reason: str, now=None) -> Case:
             data={"decision": decision},
         )
         _audit("takedown.case.resolved", case, actor=actor, data={"decision": decision})
+        if decision == "withdraw":
+            _cancel_unsent(case, actor=actor, now=now, reason="withdrawn")
     return case
 
 
@@ -1151,6 +1246,59 @@ def decide_appeal(*, actor, appeal, decision: str, note: str, now=None) -> Appea
             data={"decision": decision, "entry_lifted": bool(lifted)},
         )
     return appeal
+
+
+RETENTION_REASON = gettext_noop("The appellant's contact details were deleted (retention)")
+
+
+def apply_appeal_retention(*, actor=None, now=None) -> int:
+    """Delete appellants' e-mail addresses and names ``OSTOJA_APPEAL_RETENTION_DAYS`` (90)
+    days after their appeal was decided or closed; return how many appeals were cleared.
+
+    The appeal stays (hotline, address, dates, decision: the statistics and the record of the
+    decision); the addresses also go from the reply e-mails in the outbox. A reply still
+    being sent at this moment holds its appeal back until the next run. Each hotline where
+    anything was deleted gets one audit entry with the counts (like the hotline's
+    ``apply_retention`` for reporters' addresses).
+    """
+    now = now or timezone.now()
+    days = conf.appeal_retention_days()
+    cutoff = now - timedelta(days=days)
+    due = Appeal.objects.filter(
+        contact_deleted_at__isnull=True, decided_at__isnull=False, decided_at__lte=cutoff
+    ).exclude(state=AppealState.NEW)
+    appeal_type = ContentType.objects.get_for_model(Appeal)
+    total = 0
+    for hotline_id in list(due.values_list("hotline_id", flat=True).distinct()):
+        with transaction.atomic():
+            ids = [
+                str(pk)
+                for pk in due.select_for_update()
+                .filter(hotline_id=hotline_id)
+                .values_list("pk", flat=True)
+            ]
+            replies = OutboxMessage.objects.filter(related_type=appeal_type, related_id__in=ids)
+            cancel_unsent(actor=actor, messages=replies, reason=RETENTION_REASON, now=now)
+            busy = set(
+                replies.exclude(state__in=OutboxMessage.FINAL_STATES).values_list(
+                    "related_id", flat=True
+                )
+            )
+            ready = [pk for pk in ids if pk not in busy]
+            if not ready:
+                continue
+            erased, _unsent = erase_recipients(messages=replies.filter(related_id__in=ready))
+            count = Appeal.objects.filter(pk__in=ready).update(
+                email="", name="", contact_deleted_at=now
+            )
+            total += count
+            log_action(
+                "takedown.retention.appeal_contacts_deleted",
+                actor=actor,
+                organisation=Organisation.objects.get(pk=hotline_id),
+                data={"appeals": count, "outbox_messages": erased, "retention_days": days},
+            )
+    return total
 
 
 # --------------------------------------------------------------------------------------

@@ -37,10 +37,11 @@ class Command(BaseCommand):
         while True:
             report = deliver_due(limit=batch)
             runs += 1
-            if report.total or not loop:
-                self.stdout.write(
-                    f"sent {report.sent}, retrying {report.retrying}, failed {report.failed}"
-                )
+            if report.total or report.cancelled or not loop:
+                line = f"sent {report.sent}, retrying {report.retrying}, failed {report.failed}"
+                if report.cancelled:  # abandoned sends whose cancellation had been requested
+                    line += f", cancelled {report.cancelled}"
+                self.stdout.write(line)
             if not loop or self._stop or (iterations and runs >= iterations):
                 break
             if report.total >= batch:
