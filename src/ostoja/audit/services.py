@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from django.db import connection, models, transaction
 from django.utils import timezone
 
+from ostoja.core.db import insert_objects
 from ostoja.core.request_context import get_request_id
 
 from .chain import GENESIS_HASH, entry_digest, mask_secrets
@@ -38,6 +39,10 @@ def _target_info(target) -> tuple[str, str, str]:
     return type(target).__name__, "", str(target)[:254]
 
 
+def _head_table() -> str:
+    return connection.ops.quote_name(AuditChainHead._meta.db_table)
+
+
 def _advance_head(count: int = 1) -> tuple[int, str]:
     """Reserve ``count`` sequence numbers; return the first one and the previous hash.
 
@@ -45,11 +50,10 @@ def _advance_head(count: int = 1) -> tuple[int, str]:
     the head in the same round trip, so two writers can never fork the chain, and the lock is
     held only from here to the caller's commit.
     """
-    table = connection.ops.quote_name(AuditChainHead._meta.db_table)
     for _attempt in range(2):
         with connection.cursor() as cursor:
             cursor.execute(
-                f"UPDATE {table} SET seq = seq + %s WHERE id = 1 RETURNING seq, last_hash",  # noqa: S608
+                f"UPDATE {_head_table()} SET seq = seq + %s WHERE id = 1 RETURNING seq, last_hash",  # noqa: S608
                 [count],
             )
             row = cursor.fetchone()
@@ -127,11 +131,12 @@ def log_actions(actions: list[Action]) -> list[AuditEntry]:
             entry.entry_hash = entry_digest(prev_hash=entry.prev_hash, fields=_hashed_fields(entry))
             prev_hash = entry.entry_hash
             entries.append(entry)
-        if len(entries) == 1:
-            entries[0].save(force_insert=True)
-        else:
-            AuditEntry.objects.bulk_create(entries)
-        AuditChainHead.objects.filter(pk=1).update(last_hash=prev_hash)
+        insert_objects(entries)
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"UPDATE {_head_table()} SET last_hash = %s WHERE id = 1",  # noqa: S608
+                [prev_hash],
+            )
     return entries
 
 

@@ -64,6 +64,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from ostoja.audit.services import Action, log_action, log_actions
+from ostoja.core.db import insert_objects, insert_rows
 from ostoja.core.group_commit import GroupCommitter
 from ostoja.core.request_context import get_request_id
 from ostoja.organisations.models import Organisation
@@ -741,10 +742,7 @@ def _ingest(*, hotline, jobs: list[_Intake], batch, now) -> list[Submitted]:
                     created_at=now,
                 )
             )
-        if len(reports) == 1:
-            reports[0].save(force_insert=True)
-        else:
-            Report.objects.bulk_create(reports, batch_size=500)
+        insert_objects(reports)
 
         # What each URL contributes to its item.
         contributions = defaultdict(list)  # sha -> [(prepared, report)]
@@ -768,12 +766,12 @@ def _ingest(*, hotline, jobs: list[_Intake], batch, now) -> list[Submitted]:
                     (report.pk, u.position, u.raw, u.canonical_url, u.rejection_code, item_id)
                 )
             hash_rows.extend((report.pk, t, v) for t, v in p.hashes)
-        _insert_rows(
+        insert_rows(
             ReportUrl,
             ["report_id", "position", "raw", "canonical_url", "rejection_code", "item_id"],
             url_rows,
         )
-        _insert_rows(ReportHash, ["report_id", "signal_type", "value"], hash_rows)
+        insert_rows(ReportHash, ["report_id", "signal_type", "value"], hash_rows)
 
         if batch is None:
             log_actions(
@@ -847,25 +845,6 @@ def _received_action(hotline, job: _Intake, report: Report, items: dict) -> Acti
     )
 
 
-def _insert_rows(model, columns: list[str], rows: list[tuple], chunk: int = 500) -> None:
-    """Multi-row ``INSERT`` of plain values (no model instances).
-
-    Report URLs and hashes are the bulk of a batch (5,000 rows for 1,000 reports of 5 URLs)
-    and need no ids back; building model instances for them cost more than the database
-    work. Only columns of simple types (text, integers, foreign-key ids) go through here.
-    """
-    if not rows:
-        return
-    table = connection.ops.quote_name(model._meta.db_table)
-    names = ", ".join(connection.ops.quote_name(c) for c in columns)
-    one = "(" + ", ".join(["%s"] * len(columns)) + ")"
-    with connection.cursor() as cursor:
-        for start in range(0, len(rows), chunk):
-            part = rows[start : start + chunk]
-            sql = f"INSERT INTO {table} ({names}) VALUES {', '.join([one] * len(part))}"  # noqa: S608 - names are from the model, values are parameters
-            cursor.execute(sql, [value for row in part for value in row])
-
-
 def _items_for(hotline, first_url, contributions, matches, checked, rules, now) -> dict:
     """Lock or create the open item of every URL, with the new reports folded in.
 
@@ -930,7 +909,9 @@ def _lock_items(hotline_id: int, shas: list[str]):
     """
     table = connection.ops.quote_name(Item._meta.db_table)
     if connection.vendor == "postgresql":
-        match, param = "url_sha256 = ANY(%s)", list(shas)
+        # One text parameter: SHA-256 hex needs no quoting, and psycopg's list adaptation
+        # cost more than the query.
+        match, param = "url_sha256 = ANY(%s::text[])", "{" + ",".join(shas) + "}"
     else:  # SQLite: the list as one JSON parameter (no limit on the number of variables)
         match, param = "url_sha256 IN (SELECT value FROM json_each(%s))", json.dumps(shas)
     lock = " FOR UPDATE" if connection.features.has_select_for_update else ""
@@ -980,10 +961,7 @@ def _create_items(
             _fold_report(item, p, report, matches, checked, now)
         apply_priority(item, rules, now, memo)
         new_items.append(item)
-    if len(new_items) == 1:
-        new_items[0].save(force_insert=True)
-    else:
-        Item.objects.bulk_create(new_items, batch_size=1000)
+    insert_objects(new_items)
     return {item.url_sha256: item for item in new_items}
 
 
