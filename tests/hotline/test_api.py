@@ -120,3 +120,36 @@ def test_status_only_for_the_sending_organisation(api_client):
     response = Client().get(f"/api/v1/reports/{rid}", HTTP_AUTHORIZATION=f"Bearer {secret}")
     assert response.status_code == 404
     assert api_client.get(f"/api/v1/reports/{uuid.uuid4()}").status_code == 404
+
+
+def test_created_answers_match_the_documented_schemas_exactly(api_client, hotline):
+    """The 201 bodies are rendered without django-ninja's response validation: they must
+    still be exactly what the OpenAPI document promises (no extra, no missing fields)."""
+    from ostoja.hotline.api import BatchCreatedOut, ReportCreatedOut
+
+    one = post(
+        api_client,
+        "/v1/reports",
+        {"incident_type": "csam", "urls": ["https://s.example/1", "mailto:x@example.com"]},
+    )
+    assert one.status_code == 201
+    assert one["Content-Type"] == "application/json; charset=utf-8"
+    body = one.json()
+    parsed = ReportCreatedOut.model_validate(body)
+    assert set(body) == set(ReportCreatedOut.model_fields)
+    # Each URL result has only the keys of its status (no nulls for the other kind).
+    assert set(body["urls"][0]) == {"position", "status", "canonical_url", "item_id"}
+    assert set(body["urls"][1]) == {"position", "status", "reason", "message"}
+    # The time reads as everywhere else in the API (the status endpoint validates its answer).
+    status = api_client.get(f"/api/v1/reports/{parsed.id}").json()
+    assert body["received_at"] == status["received_at"]
+
+    batch = post(
+        api_client,
+        "/v1/reports/batch",
+        {"reports": [{"incident_type": "csam", "urls": ["https://s.example/2"]}] * 2},
+    )
+    assert batch.status_code == 201
+    parsed_batch = BatchCreatedOut.model_validate(batch.json())
+    assert len(parsed_batch.reports) == 2
+    assert set(batch.json()) == set(BatchCreatedOut.model_fields)

@@ -18,20 +18,18 @@ from django.utils.translation import gettext as _
 from ninja import Field, Router, Schema, Status
 from pydantic import ValidationInfo, field_validator
 
-# Defined before ``ostoja.core.api`` is imported: that module mounts ``router`` while it is
-# first imported, which may happen from here (when this module is imported first).
-router = Router(tags=["matching"])
-
-from ostoja.core.api import TokenAuth  # noqa: E402
-from ostoja.matching import (  # noqa: E402
+from ostoja.core.api_auth import TokenAuth
+from ostoja.matching import (
     DEFAULT_THRESHOLD,
     ImageRejected,
     PdqSignalType,
     get_signal_type,
 )
 
-from . import services, signing  # noqa: E402
-from .models import HashBank  # noqa: E402
+from . import services, signing
+from .models import HashBank
+
+router = Router(tags=["matching"])
 
 MAX_HASHES = 10_000
 MAX_IMAGE_BYTES = 50 * 1024 * 1024

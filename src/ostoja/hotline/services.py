@@ -167,6 +167,8 @@ def receiving_hotline() -> Organisation:
             "No hotline receives reports: set OSTOJA_PUBLIC_HOTLINE_SLUG or verify a hotline "
             "organisation in Poland."
         )
+    if org._active_rules is None:  # never saved: the defaults, copied once per read
+        org._active_rules = copy.deepcopy(priority.DEFAULT_RULES)
     _hotline_cache[:] = [(clock, slug, org)]
     return org
 

@@ -33,7 +33,7 @@ from ninja.security import APIKeyHeader
 from pydantic import ConfigDict, StrictStr
 
 from ostoja.audit.services import log_action
-from ostoja.core.api import TokenAuth
+from ostoja.core.api_auth import TokenAuth
 from ostoja.outbox import webhook_keys
 from ostoja.outbox.signature import SIGNATURE_HEADER
 
