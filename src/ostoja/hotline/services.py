@@ -988,6 +988,9 @@ def _create_items(
             first_seen=now,
             last_seen=now,
             previous_item_id=before.pk if before else None,
+            # Given, not defaulted: a foreign key's default costs a look-up per instance.
+            duplicate_of_id=None,
+            claimed_by_id=None,
             reappeared=bool(before and before.state in GONE_STATES),
             created_at=now,
         )
