@@ -289,6 +289,8 @@ OSTOJA_ESCALATE_DAYS = float(os.environ.get("OSTOJA_ESCALATE_DAYS", "7"))
 # Slug of a police organisation, or an e-mail address; empty: police are not notified (the
 # case says so).
 OSTOJA_POLICE_CONTACT = os.environ.get("OSTOJA_POLICE_CONTACT", "")
+# Appellants' e-mail addresses and names are deleted this many days after the decision.
+OSTOJA_APPEAL_RETENTION_DAYS = int(os.environ.get("OSTOJA_APPEAL_RETENTION_DAYS", "90"))
 
 # --- hash banks ------------------------------------------------------------------------------
 # The hotline asks the hash banks whether reported hashes are known material.
