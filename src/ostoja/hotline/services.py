@@ -14,10 +14,16 @@ concurrent batches lock rows in the same order and cannot deadlock); reports are
 existing open items (one UPDATE each); missing items are created with their final counts and
 priority under the partial unique index "one open item per URL" (if a concurrent transaction
 created one first, the savepoint is rolled back and the lookup repeated); report URLs and
-hashes go in as plain multi-row INSERTs. One audit entry per report (single) or per batch
-(the entry names the batch; each report row points at it), never one per URL: URLs are the
-bulk of the volume and the audit chain serialises its writers. The report is committed before
-the API answers 201. See ``bench/results/hotline_intake.md`` for throughput and bottlenecks.
+hashes go in as plain multi-row INSERTs (:mod:`ostoja.core.db`). One audit entry per report
+(single) or per batch (the entry names the batch; each report row points at it), never one per
+URL: URLs are the bulk of the volume and the audit chain serialises its writers. The report is
+committed before the API answers 201.
+
+Single reports that threads of one process submit at the same moment are written together by
+one of them (group commit, :mod:`ostoja.core.group_commit`): one transaction, one advance of
+the audit chain head for all their entries (:func:`ostoja.audit.services.log_actions`), one
+items look-up. Each caller still gets its own answer, after the commit. See
+``bench/results/hotline_intake.md`` and docs/benchmarks.md for throughput and what it cost.
 
 Retries: an ``Idempotency-Key`` is unique per source organisation (report and batch tables).
 A retry with the same key and the same request fingerprint returns the stored result; a
