@@ -1,5 +1,6 @@
 """PdqIndex: exactness against the brute-force oracle, updates, persistence, bad input."""
 
+import contextlib
 import json
 import threading
 
@@ -8,7 +9,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from ostoja.matching import PdqIndex, SignalParseError, brute_force_search
+from ostoja.matching import PdqIndex, SignalParseError, brute_force_search, pdq_index
 from ostoja.matching.pdq_index import (
     BYTES_PER_HASH_BUDGET,
     _Layout,
@@ -56,6 +57,17 @@ def queries_near(rng, db, nq, max_d=70):
 
 def hexes(arr):
     return [bytes(r).hex() for r in arr]
+
+
+@contextlib.contextmanager
+def tiny_result_buffer():
+    """Start searches with a one-slot result buffer (exercises the grow-and-resume path)."""
+    saved = pdq_index._RESULTS_MIN_START, pdq_index._RESULTS_PER_QUERY_START
+    pdq_index._RESULTS_MIN_START, pdq_index._RESULTS_PER_QUERY_START = 1, 0
+    try:
+        yield
+    finally:
+        pdq_index._RESULTS_MIN_START, pdq_index._RESULTS_PER_QUERY_START = saved
 
 
 def small_index(**kw):
@@ -183,6 +195,9 @@ def test_search_equals_brute_force(sc):
         assert index.search(q, r, strategy="mih") == expected
         assert index.search(q, r) == expected
         assert index.search(hexes(q), r, strategy="brute") == expected
+        with tiny_result_buffer():  # every kernel stops, grows its buffer and resumes
+            assert index.search(q, r, strategy="mih") == expected
+            assert index.search(q, r, strategy="brute") == expected
 
 
 def test_default_layout_on_a_larger_set_equals_brute_force():
@@ -582,3 +597,114 @@ def test_batch_search_works_in_a_forked_child():
             os._exit(0 if ok else 1)
     _, status = os.waitpid(pid, 0)
     assert os.waitstatus_to_exitcode(status) == 0
+
+
+# -- queries with very many matches (the result buffer grows) -----------------------------------
+
+
+def big_family(rng, variants, max_d=40):
+    """One seed hash and ``variants`` near copies at distances 0..max_d (a huge cluster)."""
+    seed = rand_hashes(rng, 1)[0]
+    family = np.stack([flip(seed, int(d), rng) for d in rng.integers(0, max_d + 1, variants)])
+    return seed, family
+
+
+@pytest.mark.parametrize("layout", [(8, 16), (16, 16), (32, 8)])
+def test_query_with_thousands_of_matches_equals_brute_force(layout):
+    # Far more matches per query than any fixed per-query slot count: every match must be
+    # found exactly once, in (distance, id) order, also when the batch is split over threads.
+    rng = np.random.default_rng(18)
+    seed, family = big_family(rng, 6000)
+    db = np.concatenate([family, rand_hashes(rng, 3000), family[:500]])  # 500 exact repeats
+    ids = rng.permutation(len(db)).astype(np.int64) - 4000  # negative and positive ids
+    ids[-500:] = ids[:500]  # the repeats share ids: each id must be listed once
+    index = small_index(num_chunks=layout[0], chunk_bits=layout[1])
+    index.add(db, ids)
+    q = np.stack([seed, flip(seed, 5, rng), flip(seed, 20, rng), *rand_hashes(rng, 6), family[7]])
+    for r in (31, 32, 33, 63):
+        expected = brute_force_search(db, ids, q, r)
+        assert len(expected[0]) > 4000  # really "thousands of matches"
+        assert index.search(q, r, strategy="mih") == expected
+        assert index.search(q, r) == expected
+        assert index.search(q[:1], r, strategy="mih") == expected[:1]  # batch of one
+        arrays = index.search_arrays(q, r)
+        assert arrays.lims[-1] == sum(len(e) for e in expected)
+
+
+def test_thousands_of_matches_across_segments_tail_and_tombstones(monkeypatch):
+    # Start with a one-slot buffer so that every kernel (MIH segments, scanned segments, the
+    # tail) has to stop, ask for room and resume many times, and several segments each add
+    # matches for the same queries (including ids stored in more than one segment).
+    monkeypatch.setattr(pdq_index, "_RESULTS_MIN_START", 1)
+    monkeypatch.setattr(pdq_index, "_RESULTS_PER_QUERY_START", 0)
+    rng = np.random.default_rng(19)
+    seed, family = big_family(rng, 3000)
+    db = np.concatenate([family, rand_hashes(rng, 1000)])
+    ids = np.arange(len(db), dtype=np.int64) % 2500  # ids repeat across batches
+    index = small_index(tail_limit=700, min_mih_rows=600)  # two MIH segments + a tail
+    for part_db, part_ids in zip(np.array_split(db, 7), np.array_split(ids, 7), strict=True):
+        index.add(part_db, part_ids)
+    gone = np.arange(0, 2500, 7)
+    index.remove(gone)
+    keep = ~np.isin(ids, gone)
+    assert len(index.stats()["segments"]) > 1 and index.stats()["tail"] > 0
+    q = np.stack([seed, flip(seed, 9, rng), *rand_hashes(rng, 7), family[1], family[2000]])
+    for r in (31, 32, 33):
+        expected = brute_force_search(db[keep], ids[keep], q, r)
+        assert len(expected[0]) > 1000
+        for strategy in ("auto", "mih", "brute"):
+            assert index.search(q, r, strategy=strategy) == expected
+
+
+def test_ids_at_the_ends_of_int64_are_ordered_correctly():
+    # Matches are sorted as packed (id - smallest id, distance) keys when the ids of a
+    # query span less than 2**55, and indirectly otherwise: both orders must be exact.
+    rng = np.random.default_rng(20)
+    seed, family = big_family(rng, 400, max_d=20)
+    lo, hi = np.iinfo(np.int64).min, np.iinfo(np.int64).max
+    near = rng.integers(-(2**40), 2**40, size=len(family))
+    spread = near.copy()
+    spread[:3] = [lo, hi, -1]
+    wide = near * 2**17  # spans ~2**58: too wide for the packed keys, fits in int64
+    for ids in (near, spread, wide, near + hi - 2**41, near + lo + 2**41):
+        index = small_index()
+        index.add(family, ids)
+        q = np.stack([seed, family[0]])
+        assert index.search(q, 31) == brute_force_search(family, ids, q, 31)
+        assert index.search(q, 31, strategy="brute") == brute_force_search(family, ids, q, 31)
+
+
+@pytest.mark.parametrize(
+    "strategy, layout", [("mih", (4, 16)), ("mih", (16, 16)), ("brute", (4, 16))]
+)
+def test_kernels_emit_each_match_once_when_resuming(monkeypatch, strategy, layout):
+    # The final per-id dedup would hide a kernel that reports a row twice (e.g. from two MIH
+    # tables, or by repeating work after growing the buffer), so check the raw matches: a
+    # one-slot start forces a resume in many probe blocks (4 x 16 bits at 31 is 26,333 probe
+    # keys per table, 26 blocks), and the raw output must equal an unbounded run exactly.
+    # 16 x 16 bits probes at radius 1, where many rows sit exactly on a table's radius.
+    rng = np.random.default_rng(21)
+    seed, family = big_family(rng, 2500)
+    db = np.concatenate([family, rand_hashes(rng, 500)])
+    ids = np.arange(len(db), dtype=np.int64)  # unique: a repeated (query, id) is a bug
+    index = small_index(num_chunks=layout[0], chunk_bits=layout[1], tail_limit=2600)
+    index.add(db[:2600], ids[:2600])  # one MIH segment of 2,600 rows
+    index.add(db[2600:], ids[2600:])  # and a tail of 400
+    assert index.stats()["tail"] == 400
+    q = hashes_to_words(np.stack([seed, flip(seed, 12, rng), rand_hashes(rng, 1)[0], db[-1]]))
+    st_ = index._state
+
+    def raw(start):
+        monkeypatch.setattr(pdq_index, "_RESULTS_MIN_START", start)
+        monkeypatch.setattr(pdq_index, "_RESULTS_PER_QUERY_START", 0)
+        buf = index._collect(st_, q, 0, len(q), 31, strategy)
+        return buf.q[: buf.n].copy(), buf.ids[: buf.n].copy(), buf.d[: buf.n].copy()
+
+    small, big = raw(1), raw(10**6)
+    for a, b in zip(small, big, strict=True):
+        assert np.array_equal(a, b)
+    pairs = set(zip(small[0].tolist(), small[1].tolist(), strict=True))
+    assert len(pairs) == len(small[0]) > 2000  # no (query, row) reported twice
+    expected = brute_force_search(db, ids, words_to_hex(q), 31)
+    got = [sorted((i, d) for qq, i, d in zip(*small, strict=True) if qq == k) for k in range(4)]
+    assert got == [sorted(e) for e in expected]
