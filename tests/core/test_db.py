@@ -77,20 +77,7 @@ def test_insert_objects_and_rows_split_into_statements(monkeypatch):
 def test_insert_rows_writes_plain_values():
     org = OrganisationFactory()
     when = connection.ops.adapt_datetimefield_value(dt.datetime(2026, 1, 1, tzinfo=dt.UTC))
-    columns = [
-        "seq",
-        "created_at",
-        "organisation_id",
-        "action",
-        "target_type",
-        "target_id",
-        "target_label",
-        "data",
-        "request_id",
-        "prev_hash",
-        "entry_hash",
-        "actor_label",
-    ]
+    columns = [*FIELDS, "actor_label"]
     row = (7, when, org.pk, "tests.a.b", "", "", "", "{}", "", "0" * 64, "7" * 64, "")
     db.insert_rows(AuditEntry, columns, [row])
     stored = AuditEntry.objects.get(seq=7)
