@@ -63,7 +63,7 @@ def report_form(request):
     if request.method == "GET":
         return render(request, "hotline/report_form.html", {"form": PublicReportForm()})
     if not ratelimit.allow(request, "report"):
-        return render(request, "hotline/rate_limited.html", status=429)
+        return render(request, "core/rate_limited.html", status=429)
     form = PublicReportForm(request.POST)
     if not form.is_valid():
         return render(request, "hotline/report_form.html", {"form": form}, status=400)
@@ -126,7 +126,7 @@ def report_status(request):
     if request.method == "GET":
         return render(request, "hotline/status.html", {"form": StatusLookupForm()})
     if not ratelimit.allow(request, "status"):
-        return render(request, "hotline/rate_limited.html", status=429)
+        return render(request, "core/rate_limited.html", status=429)
     form = StatusLookupForm(request.POST)
     statuses = None
     status = 200

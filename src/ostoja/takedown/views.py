@@ -669,7 +669,7 @@ def appeal_form(request):
     if request.method == "GET":
         return render(request, "takedown/appeal_form.html", {"form": AppealForm()})
     if not ratelimit.allow(request, "appeal"):
-        return render(request, "takedown/rate_limited.html", status=429)
+        return render(request, "core/rate_limited.html", status=429)
     form = AppealForm(request.POST)
     if not form.is_valid():
         return render(request, "takedown/appeal_form.html", {"form": form}, status=400)
@@ -722,7 +722,7 @@ def respond(request, token):
     scanner must not confirm a removal. The answer is a POST from the page.
     """
     if not ratelimit.allow(request, "link"):
-        return render(request, "takedown/rate_limited.html", status=429)
+        return render(request, "core/rate_limited.html", status=429)
     try:
         notice_uuid, _claims = notices.read_link_token(token)
     except signing.TokenError as exc:
