@@ -25,7 +25,6 @@ Target (issue 6): p95 < 50 ms. Results go to ``bench/results/directory_search.md
 from __future__ import annotations
 
 import argparse
-import contextlib
 import datetime as dt
 import json
 import os
@@ -41,7 +40,7 @@ import types
 import uuid
 from pathlib import Path
 
-from bench_common import recreate_database
+from bench_common import cpu_model, memory_gib, recreate_database
 
 ROOT = Path(__file__).resolve().parents[1]
 RESULTS = ROOT / "bench" / "results" / "directory_search.md"
@@ -531,21 +530,8 @@ def child(url: str, n_services: int, repeat: int) -> dict:
 
 
 def machine() -> str:
-    cpu = "unknown CPU"
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
-    cores = os.cpu_count()
-    memory = ""
-    with contextlib.suppress(OSError, ValueError, IndexError):
-        kb = int(Path("/proc/meminfo").read_text().split()[1])
-        memory = f", {kb / 1024 / 1024:.0f} GB RAM"
     system = f"{platform.system()} {platform.release()}, Python {platform.python_version()}"
-    return f"{cpu}, {cores} cores{memory}, {system}"
+    return f"{cpu_model()}, {os.cpu_count()} cores, {memory_gib():.0f} GB RAM, {system}"
 
 
 def render(runs: list[dict], command: str) -> str:

@@ -39,7 +39,7 @@ import threading
 import time
 from pathlib import Path
 
-from bench_common import recreate_database
+from bench_common import cpu_model, memory_gib, recreate_database
 
 ROOT = Path(__file__).resolve().parents[1]
 PYTHON = sys.executable
@@ -75,6 +75,19 @@ def server_env(url: str) -> dict:
     return env
 
 
+def django_shell(env: dict, code: str) -> str:
+    """Run ``code`` with ``manage.py shell`` under the server's settings; its last line."""
+    out = subprocess.run(
+        [PYTHON, "manage.py", "shell", "-c", code],
+        cwd=ROOT,
+        env=env,
+        check=True,
+        capture_output=True,
+        text=True,
+    )
+    return out.stdout.strip().splitlines()[-1]
+
+
 def setup_data(env: dict) -> str:
     """Migrate, create the hotline and a platform with a 'reports' token; return the token."""
     subprocess.run(
@@ -89,15 +102,7 @@ def setup_data(env: dict) -> str:
         "t, s = issue_api_token(actor=None, organisation=p, name='bench', scopes=['reports'])\n"
         "print(s)\n"
     )
-    out = subprocess.run(
-        [PYTHON, "manage.py", "shell", "-c", code],
-        cwd=ROOT,
-        env=env,
-        check=True,
-        capture_output=True,
-        text=True,
-    )
-    return out.stdout.strip().splitlines()[-1]
+    return django_shell(env, code)
 
 
 class Client:
@@ -382,36 +387,14 @@ def check_database(env: dict) -> dict:
         "'audit_entries': AuditEntry.objects.count(), "
         "'chain_problem': str(verify_chain() or '')}))\n"
     )
-    out = subprocess.run(
-        [PYTHON, "manage.py", "shell", "-c", code],
-        cwd=ROOT,
-        env=env,
-        check=True,
-        capture_output=True,
-        text=True,
-    )
-    return json.loads(out.stdout.strip().splitlines()[-1])
+    return json.loads(django_shell(env, code))
 
 
 def machine() -> dict:
-    cpu = platform.processor() or ""
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
-    mem = ""
-    try:
-        kb = int(Path("/proc/meminfo").read_text().split()[1])
-        mem = f"{kb / 1024 / 1024:.0f} GiB"
-    except (OSError, ValueError, IndexError):
-        pass
     return {
-        "cpu": cpu,
+        "cpu": cpu_model(),
         "cores": os.cpu_count(),
-        "memory": mem,
+        "memory": f"{memory_gib():.0f} GiB",
         "os": platform.platform(),
         "python": platform.python_version(),
     }

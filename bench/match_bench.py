@@ -43,6 +43,8 @@ import numpy as np
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
+from bench_common import cpu_model, memory_gib  # noqa: E402
+
 THRESHOLD = 31
 SWEEP_THRESHOLDS = (0, 8, 16, 24, 31, 40, 48, 56, 63)
 GT_RADIUS = 63  # ground truth is computed once at 63 and filtered for smaller thresholds
@@ -542,17 +544,6 @@ def worker(engine_name: str, job: dict, args) -> dict:
 
 
 def machine() -> dict:
-    cpu = "unknown"
-    mem = 0
-    try:
-        with open("/proc/cpuinfo") as fh:
-            cpu = next(
-                (ln.split(":", 1)[1].strip() for ln in fh if ln.startswith("model name")), cpu
-            )
-        with open("/proc/meminfo") as fh:
-            mem = next((int(ln.split()[1]) * 1024 for ln in fh if ln.startswith("MemTotal")), mem)
-    except OSError:
-        pass
     import importlib.metadata as im
 
     def ver(p):
@@ -563,8 +554,8 @@ def machine() -> dict:
 
     return {
         "nproc": os.cpu_count(),
-        "cpu": cpu,
-        "ram_gib": round(mem / 2**30, 1),
+        "cpu": cpu_model(),
+        "ram_gib": round(memory_gib(), 1),
         "python": platform.python_version(),
         "kernel": platform.release(),
         "date": dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC"),

@@ -37,7 +37,7 @@ import sys
 import time
 from pathlib import Path
 
-from bench_common import recreate_database
+from bench_common import cpu_model, memory_gib, recreate_database
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
@@ -288,28 +288,13 @@ def expected_totals(hotline_id: int, start=None) -> dict:
 
 
 def machine() -> str:
-    cpu = ""
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
-    mem = ""
-    try:
-        for line in Path("/proc/meminfo").read_text().splitlines():
-            if line.startswith("MemTotal"):
-                mem = f"{int(line.split()[1]) / 1024 / 1024:.0f} GiB RAM"
-    except OSError:
-        pass
     from django.db import connection
 
     with connection.cursor() as cur:
         cur.execute("SHOW server_version")
         pg = cur.fetchone()[0]
     return (
-        f"{cpu or platform.processor()}, {os.cpu_count()} CPU threads visible, {mem}; "
+        f"{cpu_model()}, {os.cpu_count()} CPU threads visible, {memory_gib():.0f} GiB RAM; "
         f"{platform.system()} {platform.release()}; Python {platform.python_version()}; "
         f"PostgreSQL {pg} on 127.0.0.1 (default configuration)"
     )
