@@ -429,15 +429,7 @@ def report_status(request, report_id: UUID):
         )
     urls = []
     for u in report.urls.all():
-        row = _url_out(
-            services.UrlOutcome(
-                position=u.position,
-                accepted=u.accepted,
-                canonical_url=u.canonical_url,
-                item_id=u.item_id,
-                reason=u.rejection_code,
-            )
-        )
+        row = _url_out(services.UrlOutcome.of(u))
         row["outcome"] = public_status(u.item).value if u.item else None
         urls.append(row)
     return Status(

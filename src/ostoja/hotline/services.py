@@ -400,6 +400,18 @@ class UrlOutcome:
     reason: str = ""
     raw: str = ""
 
+    @classmethod
+    def of(cls, url: ReportUrl) -> UrlOutcome:
+        """The outcome a stored report URL had (for replays and the status endpoint)."""
+        return cls(
+            position=url.position,
+            accepted=url.accepted,
+            canonical_url=url.canonical_url,
+            item_id=url.item_id,
+            reason=url.rejection_code,
+            raw=url.raw,
+        )
+
 
 @dataclass
 class Submitted:
@@ -544,17 +556,7 @@ def _replay_report(organisation, key, request_hash) -> Submitted | None:
 
 
 def url_outcomes(report: Report) -> list[UrlOutcome]:
-    return [
-        UrlOutcome(
-            position=u.position,
-            accepted=u.accepted,
-            canonical_url=u.canonical_url,
-            item_id=u.item_id,
-            reason=u.rejection_code,
-            raw=u.raw,
-        )
-        for u in report.urls.order_by("position")
-    ]
+    return [UrlOutcome.of(u) for u in report.urls.order_by("position")]
 
 
 @dataclass
@@ -651,16 +653,7 @@ def _replay_batch(organisation, key, request_hash) -> SubmittedBatch | None:
     reports = list(batch.reports.order_by("batch_position"))
     by_report = defaultdict(list)
     for u in ReportUrl.objects.filter(report__batch=batch).order_by("report_id", "position"):
-        by_report[u.report_id].append(
-            UrlOutcome(
-                position=u.position,
-                accepted=u.accepted,
-                canonical_url=u.canonical_url,
-                item_id=u.item_id,
-                reason=u.rejection_code,
-                raw=u.raw,
-            )
-        )
+        by_report[u.report_id].append(UrlOutcome.of(u))
     return SubmittedBatch(
         batch, [Submitted(r, by_report[r.pk], replayed=True) for r in reports], replayed=True
     )
