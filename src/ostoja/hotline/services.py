@@ -707,11 +707,9 @@ def _ingest(*, hotline, jobs: list[_Intake], batch, now) -> list[Submitted]:
     """Store reports in one transaction: several single reports (a group) or one batch."""
     prepared = [job.prepared for job in jobs]
     matches, checked = _known_matches(prepared)
-    preloaded = getattr(hotline, "_active_rules", False)
-    if preloaded is False:
-        rules = active_rules(hotline.pk)
-    else:
-        rules = preloaded if preloaded is not None else copy.deepcopy(priority.DEFAULT_RULES)
+    # receiving_hotline() reads the rules with the organisation; a hotline given by the caller
+    # has them looked up.
+    rules = getattr(hotline, "_active_rules", None) or active_rules(hotline.pk)
     with transaction.atomic():
         reports, codes = [], []
         for index, job in enumerate(jobs):
