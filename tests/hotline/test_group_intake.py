@@ -166,3 +166,17 @@ def test_inside_a_callers_transaction_the_report_is_written_there_not_in_a_group
     submitted = report(hotline, ["https://c.example/1"])  # the test runs inside a transaction
     assert used == []
     assert Report.objects.filter(pk=submitted.report.pk).exists()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_outside_a_transaction_errors_of_the_group_write_reach_the_caller():
+    """The group path (no caller transaction): no receiving hotline is a clear error, nothing
+    is written, and the committer is free for the next report."""
+    assert not connection.in_atomic_block
+    data = ReportInput(incident_type="csam", urls=["https://d.example/1"])
+    with pytest.raises(services.HotlineNotConfigured):
+        services.submit_report(actor=None, data=data, channel="api")
+    assert Report.objects.count() == 0
+    hotline = HotlineFactory()
+    submitted = services.submit_report(actor=None, data=data, channel="api", hotline=hotline)
+    assert Report.objects.get().pk == submitted.report.pk
