@@ -22,6 +22,8 @@ ROLE_ORG_KIND = {
     Role.NETWORK_MEMBER: "ngo",
     Role.AUTHORITY_OFFICER: "local_authority",
     Role.SERVICE_EDITOR: "service_provider",
+    Role.ORGANISATION_MANAGER: "ngo",
+    Role.SAFEGUARDING_OFFICER: "ngo",
 }
 
 
