@@ -103,7 +103,8 @@ MODULES: list[Module] = [
             "Local authorities sign the Council of Europe Pact, assess themselves, plan and "
             "report their measures."
         ),
-        staff_url_name="pact:index",
+        public_url_name="pact:overview",
+        staff_url_name="pact:workspace",
         roles=frozenset({Role.AUTHORITY_OFFICER, Role.COORDINATOR}),
     ),
 ]

@@ -57,6 +57,7 @@ INSTALLED_APPS = [
     "ostoja.directory",
     "ostoja.outbox",
     "ostoja.takedown",
+    "ostoja.pact",
 ]
 
 MIDDLEWARE = [

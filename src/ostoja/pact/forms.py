@@ -1,0 +1,136 @@
+from __future__ import annotations
+
+from django import forms
+from django.contrib.auth import get_user_model
+from django.utils.translation import gettext_lazy as _
+
+from ostoja.organisations.models import Organisation
+
+from .models import AnswerStatus, Measure, PlanItem, SignatoryKind
+
+DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+
+
+class SignForm(forms.Form):
+    teryt_code = forms.CharField(widget=forms.HiddenInput, required=False, max_length=7)
+    country = forms.CharField(label=_("Country (two-letter code)"), max_length=2, initial="PL")
+    name = forms.CharField(label=_("Name of the town or region"), max_length=200, required=False)
+    foreign_kind = forms.ChoiceField(
+        label=_("Kind"),
+        required=False,
+        choices=[
+            ("", "—"),
+            (SignatoryKind.FOREIGN_TOWN, SignatoryKind.FOREIGN_TOWN.label),
+            (SignatoryKind.FOREIGN_REGION, SignatoryKind.FOREIGN_REGION.label),
+        ],
+    )
+    organisation = forms.ModelChoiceField(
+        label=_("Organisation on the platform"),
+        queryset=Organisation.objects.none(),
+        required=False,
+        help_text=_("The authority's account on Ostoja; its officers will manage the Pact."),
+    )
+    signed_by_name = forms.CharField(label=_("Signed by (name)"), max_length=150)
+    signed_by_function = forms.CharField(
+        label=_("Function"), max_length=150, help_text=_("e.g. mayor, starost, marshal")
+    )
+    signed_on = forms.DateField(label=_("Date signed"), widget=DATE)
+    resolution_url = forms.URLField(
+        label=_("Council resolution (link)"), required=False, assume_scheme="https"
+    )
+    resolution_file = forms.FileField(
+        label=_("or the resolution as PDF (max. 10 MB)"), required=False
+    )
+    contact_name = forms.CharField(label=_("Contact person"), max_length=150)
+    contact_email = forms.EmailField(label=_("Contact e-mail"))
+
+    def __init__(self, *args, organisations=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["organisation"].queryset = organisations or Organisation.objects.none()
+
+
+class DecisionForm(forms.Form):
+    decision = forms.ChoiceField(choices=[("verify", _("Verify")), ("reject", _("Reject"))])
+    reason = forms.CharField(label=_("Reason"), max_length=500, required=False)
+
+
+class ReviewerForm(forms.Form):
+    reviewer = forms.ModelChoiceField(
+        label=_("Reviewer"),
+        queryset=get_user_model().objects.filter(is_active=True),
+        required=False,
+    )
+
+
+class LeaveForm(forms.Form):
+    left_on = forms.DateField(label=_("Left on"), widget=DATE)
+    reason = forms.CharField(label=_("Reason"), max_length=500)
+
+
+class AnswerForm(forms.Form):
+    status = forms.ChoiceField(label=_("Status"), choices=AnswerStatus.choices)
+    explanation = forms.CharField(
+        label=_("Explanation"),
+        widget=forms.Textarea(attrs={"rows": 4}),
+        required=False,
+        max_length=5000,
+    )
+    evidence_url = forms.URLField(label=_("Evidence (link)"), required=False, assume_scheme="https")
+    evidence_note = forms.CharField(
+        label=_("Evidence (description)"), required=False, max_length=500
+    )
+    evidence_valid_until = forms.DateField(
+        label=_("Evidence valid until"), required=False, widget=DATE
+    )
+    evidence_public = forms.BooleanField(
+        label=_("Evidence may be shown publicly"), required=False, initial=True
+    )
+
+
+class CommentForm(forms.Form):
+    text = forms.CharField(
+        label=_("Comment"), widget=forms.Textarea(attrs={"rows": 3}), max_length=3000
+    )
+    requests_evidence = forms.BooleanField(label=_("Ask for evidence"), required=False)
+
+
+class PlanItemForm(forms.Form):
+    title = forms.CharField(label=_("Title"), max_length=200)
+    measure = forms.ModelChoiceField(
+        label=_("Measure of the catalogue"),
+        required=False,
+        queryset=Measure.objects.filter(retired_in__isnull=True),
+    )
+    parent = forms.ModelChoiceField(
+        label=_("Part of"), required=False, queryset=PlanItem.objects.none()
+    )
+    responsible_unit = forms.CharField(label=_("Responsible unit"), max_length=200)
+    partners = forms.CharField(
+        label=_("Partners"),
+        max_length=500,
+        required=False,
+        help_text=_("Member organisations of the network, services"),
+    )
+    budget_pln = forms.DecimalField(
+        label=_("Budget (PLN)"), required=False, min_value=0, max_digits=12, decimal_places=2
+    )
+    indicator = forms.CharField(label=_("Indicator"), max_length=300, required=False)
+    progress = forms.IntegerField(label=_("Progress (%)"), min_value=0, max_value=100, initial=0)
+    children_participation = forms.CharField(
+        label=_("How children took part"),
+        required=False,
+        max_length=3000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+    starts_on = forms.DateField(label=_("Start"), widget=DATE)
+    ends_on = forms.DateField(label=_("End"), widget=DATE)
+
+    def __init__(self, *args, signatory=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        if signatory is not None:
+            self.fields["parent"].queryset = signatory.plan_items.filter(parent__isnull=True)
+
+
+class MilestoneForm(forms.Form):
+    title = forms.CharField(label=_("Milestone"), max_length=200)
+    due_on = forms.DateField(label=_("Deadline"), widget=DATE)

@@ -1,0 +1,467 @@
+"""Every state change of the Pact: validates, one transaction, one audit entry each."""
+
+from __future__ import annotations
+
+import datetime as dt
+import secrets
+
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.text import slugify
+from django.utils.translation import gettext as _
+
+from ostoja.audit.services import log_action
+from ostoja.organisations import teryt
+
+from . import catalogue
+from .models import (
+    Answer,
+    AnswerStatus,
+    Assessment,
+    Measure,
+    Milestone,
+    PlanItem,
+    ReviewComment,
+    Signatory,
+    SignatoryKind,
+)
+
+MAX_RESOLUTION_BYTES = 10 * 1024 * 1024
+_TERYT_KINDS = {
+    teryt.VOIVODESHIP: SignatoryKind.VOIVODESHIP,
+    teryt.POWIAT: SignatoryKind.POWIAT,
+    teryt.CITY_POWIAT: SignatoryKind.CITY_POWIAT,
+    teryt.GMINA_URBAN: SignatoryKind.GMINA_URBAN,
+    teryt.GMINA_RURAL: SignatoryKind.GMINA_RURAL,
+    teryt.GMINA_URBAN_RURAL: SignatoryKind.GMINA_URBAN_RURAL,
+}
+
+
+# --- the catalogue ------------------------------------------------------------------------
+
+
+def sync_catalogue(*, actor=None, path=None) -> dict:
+    """Load the shipped catalogue (or ``path``): new measures are added, texts updated,
+    measures no longer listed retired (old answers keep them)."""
+    version, measures = catalogue.load(path) if path else catalogue.load()
+    created = updated = retired = 0
+    with transaction.atomic():
+        codes = set()
+        for m in measures:
+            codes.add(m.code)
+            fields = {
+                "pillar": m.pillar,
+                "order": m.order,
+                "title": m.title,
+                "description": m.description,
+                "good_practice": m.good_practice,
+                "lanzarote": list(m.lanzarote),
+                "legal_duties": list(m.legal_duties),
+                "source": m.source,
+                "catalogue_version": version,
+                "retired_in": None,
+            }
+            obj, was_created = Measure.objects.get_or_create(code=m.code, defaults=fields)
+            if was_created:
+                created += 1
+            elif any(getattr(obj, k) != v for k, v in fields.items()):
+                Measure.objects.filter(pk=obj.pk).update(**fields)
+                updated += 1
+        retired = (
+            Measure.objects.filter(retired_in__isnull=True)
+            .exclude(code__in=codes)
+            .update(retired_in=version)
+        )
+        if created or updated or retired:
+            log_action(
+                "pact.catalogue.loaded",
+                actor=actor,
+                data={
+                    "version": version,
+                    "created": created,
+                    "updated": updated,
+                    "retired": retired,
+                },
+            )
+    return {"version": version, "created": created, "updated": updated, "retired": retired}
+
+
+def active_measures():
+    """Measures in force. A fresh installation loads the shipped catalogue on first use."""
+    if not Measure.objects.exists():
+        sync_catalogue(actor=None)
+    return Measure.objects.filter(retired_in__isnull=True)
+
+
+# --- signing --------------------------------------------------------------------------------
+
+
+def _check_resolution_file(upload) -> None:
+    if upload is None:
+        return
+    if upload.size > MAX_RESOLUTION_BYTES:
+        raise ValidationError({"resolution_file": _("The file is larger than 10 MB.")})
+    head = upload.read(5)
+    upload.seek(0)
+    if head != b"%PDF-":
+        raise ValidationError(
+            {"resolution_file": _("The file is not a PDF document (whatever its name says).")}
+        )
+    upload.name = f"{secrets.token_hex(16)}.pdf"  # never the uploader's file name
+
+
+def _unique_slug(name: str, code: str) -> str:
+    base = slugify(teryt.fold(f"{name}-{code}"))[:70] or "signatory"
+    slug, n = base, 2
+    while Signatory.objects.filter(slug=slug).exists():
+        slug, n = f"{base}-{n}", n + 1
+    return slug
+
+
+def sign_pact(
+    *,
+    actor,
+    organisation=None,
+    teryt_code: str = "",
+    country: str = "PL",
+    name: str = "",
+    foreign_kind: str = "",
+    signed_by_name: str,
+    signed_by_function: str,
+    signed_on: dt.date,
+    contact_name: str,
+    contact_email: str,
+    resolution_url: str = "",
+    resolution_file=None,
+) -> Signatory:
+    """Record an authority's signature; the coordinator verifies it afterwards."""
+    country = (country or "").strip().upper()
+    errors = {}
+    if signed_on > timezone.localdate():
+        errors["signed_on"] = _("The date of signing cannot be in the future.")
+    if not (resolution_url or resolution_file):
+        errors["resolution_url"] = _("Give the council's resolution as a link or a PDF file.")
+    if country == "PL":
+        unit = teryt.get(teryt_code)
+        if unit is None or not unit.is_authority:
+            errors["teryt_code"] = _(
+                "This TERYT code is not a local authority in the register (state as of %(date)s)."
+            ) % {"date": teryt.register().date}
+        else:
+            name = unit.name if unit.kind == teryt.VOIVODESHIP else unit.name
+            kind = _TERYT_KINDS[unit.kind]
+            voivodeship = unit.voivodeship_code
+            if Signatory.objects.filter(
+                teryt_code=unit.code, state__in=["pending", "verified"]
+            ).exists():
+                errors["teryt_code"] = _("This authority has already signed the Pact.")
+    else:
+        teryt_code, voivodeship = "", ""
+        if len(country) != 2 or not country.isalpha():
+            errors["country"] = _("Enter a two-letter country code (ISO 3166-1).")
+        if not name.strip():
+            errors["name"] = _("Enter the name of the town or region.")
+        if foreign_kind not in (SignatoryKind.FOREIGN_TOWN, SignatoryKind.FOREIGN_REGION):
+            errors["foreign_kind"] = _("Choose a town or a region.")
+        kind = foreign_kind
+        if Signatory.objects.filter(
+            country=country, name__iexact=name.strip(), state__in=["pending", "verified"]
+        ).exists():
+            errors["name"] = _("This authority has already signed the Pact.")
+    if errors:
+        raise ValidationError(errors)
+    _check_resolution_file(resolution_file)
+    try:
+        with transaction.atomic():
+            signatory = Signatory.objects.create(
+                slug=_unique_slug(name, teryt_code or country),
+                organisation=organisation,
+                kind=kind,
+                teryt_code=teryt_code,
+                country=country,
+                name=name.strip(),
+                voivodeship=voivodeship,
+                signed_by_name=signed_by_name.strip(),
+                signed_by_function=signed_by_function.strip(),
+                signed_on=signed_on,
+                resolution_url=resolution_url,
+                resolution_file=resolution_file or "",
+                contact_name=contact_name.strip(),
+                contact_email=contact_email.strip(),
+            )
+            log_action(
+                "pact.signatory.signed",
+                actor=actor,
+                organisation=organisation,
+                target=signatory,
+                data={"teryt": teryt_code, "country": country, "kind": kind},
+            )
+    except IntegrityError:
+        # Two people signing for one authority at the same moment: the constraint decides.
+        raise ValidationError({"teryt_code": _("This authority has already signed the Pact.")})
+    return signatory
+
+
+def verify_signatory(signatory: Signatory, *, actor, accept: bool, reason: str = "") -> Signatory:
+    if signatory.state != Signatory.State.PENDING:
+        raise ValidationError(_("Only a signature waiting for verification can be verified."))
+    if not accept and not reason.strip():
+        raise ValidationError({"reason": _("Say why the signature is not verified.")})
+    with transaction.atomic():
+        signatory.state = Signatory.State.VERIFIED if accept else Signatory.State.REJECTED
+        signatory.state_reason = reason.strip()
+        signatory.verified_at = timezone.now()
+        signatory.verified_by = actor
+        signatory.save(update_fields=["state", "state_reason", "verified_at", "verified_by"])
+        log_action(
+            "pact.signatory.verified" if accept else "pact.signatory.rejected",
+            actor=actor,
+            organisation=signatory.organisation,
+            target=signatory,
+            data={"reason": reason.strip()} if reason else None,
+        )
+    return signatory
+
+
+def leave_pact(signatory: Signatory, *, actor, reason: str, left_on: dt.date) -> Signatory:
+    """The authority leaves; its history (answers, plans) stays and stays public."""
+    if signatory.state != Signatory.State.VERIFIED:
+        raise ValidationError(_("Only a signatory of the Pact can leave it."))
+    if not reason.strip():
+        raise ValidationError({"reason": _("Give a reason.")})
+    if left_on < signatory.signed_on:
+        raise ValidationError({"left_on": _("The date is before the Pact was signed.")})
+    with transaction.atomic():
+        signatory.state = Signatory.State.LEFT
+        signatory.state_reason = reason.strip()
+        signatory.left_on = left_on
+        signatory.save(update_fields=["state", "state_reason", "left_on"])
+        log_action(
+            "pact.signatory.left",
+            actor=actor,
+            organisation=signatory.organisation,
+            target=signatory,
+            data={"reason": reason.strip()},
+        )
+    return signatory
+
+
+def assign_reviewer(signatory: Signatory, *, actor, reviewer) -> Signatory:
+    with transaction.atomic():
+        signatory.reviewer = reviewer
+        signatory.save(update_fields=["reviewer"])
+        log_action(
+            "pact.signatory.reviewer_assigned",
+            actor=actor,
+            target=signatory,
+            data={"reviewer": reviewer.email if reviewer else None},
+        )
+    return signatory
+
+
+# --- self-assessment ------------------------------------------------------------------------
+
+
+def start_assessment(signatory: Signatory, year: int, *, actor) -> Assessment:
+    if signatory.state != Signatory.State.VERIFIED:
+        raise ValidationError(_("Self-assessment opens once the signature is verified."))
+    if not (signatory.signed_on.year <= year <= timezone.localdate().year):
+        raise ValidationError(_("Choose a year between signing the Pact and this year."))
+    with transaction.atomic():
+        assessment, created = Assessment.objects.get_or_create(signatory=signatory, year=year)
+        if created:
+            Answer.objects.bulk_create(
+                [Answer(assessment=assessment, measure=m) for m in active_measures()]
+            )
+            log_action(
+                "pact.assessment.started",
+                actor=actor,
+                target=assessment,
+                organisation=signatory.organisation,
+                data={"year": year},
+            )
+    return assessment
+
+
+def save_answer(
+    answer: Answer,
+    *,
+    actor,
+    status: str,
+    explanation: str = "",
+    evidence_url: str = "",
+    evidence_note: str = "",
+    evidence_valid_until: dt.date | None = None,
+    evidence_public: bool = True,
+) -> Answer:
+    assessment = answer.assessment
+    if assessment.state not in (Assessment.State.DRAFT, Assessment.State.CHANGES):
+        raise ValidationError(_("A submitted self-assessment cannot be changed."))
+    if status not in AnswerStatus.values:
+        raise ValidationError({"status": _("Choose a status from the list.")})
+    if status == AnswerStatus.IMPLEMENTED and not (evidence_url or evidence_note):
+        raise ValidationError({"evidence_url": _("An implemented measure needs evidence.")})
+    if evidence_valid_until and evidence_valid_until < timezone.localdate():
+        raise ValidationError(
+            {
+                "evidence_valid_until": _(
+                    "This evidence has expired: confirm it again or give new "
+                    "evidence with a date in the future."
+                )
+            }
+        )
+    with transaction.atomic():
+        answer.status = status
+        answer.explanation = explanation.strip()
+        answer.evidence_url = evidence_url
+        answer.evidence_note = evidence_note.strip()
+        answer.evidence_valid_until = evidence_valid_until
+        answer.evidence_public = evidence_public
+        answer.save()
+        if answer.has_evidence:
+            ReviewComment.objects.filter(
+                answer=answer, requests_evidence=True, resolved_at__isnull=True
+            ).update(resolved_at=timezone.now())
+        log_action(
+            "pact.assessment.answered",
+            actor=actor,
+            target=assessment,
+            organisation=assessment.signatory.organisation,
+            data={"measure": answer.measure.code, "status": status},
+        )
+    return answer
+
+
+def submit_assessment(assessment: Assessment, *, actor) -> Assessment:
+    if assessment.state not in (Assessment.State.DRAFT, Assessment.State.CHANGES):
+        raise ValidationError(_("This self-assessment has already been submitted."))
+    today = timezone.localdate()
+    problems = []
+    for answer in assessment.answers.select_related("measure"):
+        if answer.status == AnswerStatus.IMPLEMENTED and answer.evidence_expired(today):
+            problems.append(
+                _("%(code)s: the evidence expired on %(date)s.")
+                % {"code": answer.measure.code, "date": answer.evidence_valid_until.isoformat()}
+            )
+    if problems:
+        raise ValidationError(problems)
+    with transaction.atomic():
+        assessment.state = Assessment.State.SUBMITTED
+        assessment.submitted_at = timezone.now()
+        assessment.submitted_by = actor
+        assessment.save(update_fields=["state", "submitted_at", "submitted_by"])
+        log_action(
+            "pact.assessment.submitted",
+            actor=actor,
+            target=assessment,
+            organisation=assessment.signatory.organisation,
+        )
+    return assessment
+
+
+def comment_on_answer(
+    answer: Answer, *, actor, text: str, requests_evidence: bool
+) -> ReviewComment:
+    """The reviewer comments on one question; a request for evidence sends the
+    self-assessment back to the authority."""
+    if not text.strip():
+        raise ValidationError({"text": _("Write a comment.")})
+    assessment = answer.assessment
+    if assessment.state == Assessment.State.DRAFT:
+        raise ValidationError(_("The self-assessment has not been submitted yet."))
+    with transaction.atomic():
+        comment = ReviewComment.objects.create(
+            answer=answer, author=actor, text=text.strip(), requests_evidence=requests_evidence
+        )
+        if requests_evidence and assessment.state != Assessment.State.CHANGES:
+            assessment.state = Assessment.State.CHANGES
+            assessment.save(update_fields=["state"])
+        log_action(
+            "pact.review.commented",
+            actor=actor,
+            target=assessment,
+            organisation=assessment.signatory.organisation,
+            data={"measure": answer.measure.code, "requests_evidence": requests_evidence},
+        )
+    return comment
+
+
+def accept_assessment(assessment: Assessment, *, actor) -> Assessment:
+    if assessment.state != Assessment.State.SUBMITTED:
+        raise ValidationError(_("Only a submitted self-assessment can be marked reviewed."))
+    with transaction.atomic():
+        assessment.state = Assessment.State.ACCEPTED
+        assessment.save(update_fields=["state"])
+        log_action(
+            "pact.assessment.accepted",
+            actor=actor,
+            target=assessment,
+            organisation=assessment.signatory.organisation,
+        )
+    return assessment
+
+
+# --- action plans ---------------------------------------------------------------------------
+
+
+def save_plan_item(
+    signatory: Signatory, *, actor, item: PlanItem | None = None, **fields
+) -> PlanItem:
+    """Create or update a plan item (``fields``: the model's editable fields)."""
+    errors = {}
+    progress = fields.get("progress", 0)
+    if not isinstance(progress, int) or not 0 <= progress <= 100:
+        errors["progress"] = _("Progress is a whole number from 0 to 100.")
+    if fields["ends_on"] < fields["starts_on"]:
+        errors["ends_on"] = _("The end is before the start.")
+    parent = fields.get("parent")
+    if parent is not None and (
+        parent.signatory_id != signatory.pk or (item and parent.pk == item.pk)
+    ):
+        errors["parent"] = _("Choose a parent item of this plan.")
+    if parent is not None and parent.parent_id is not None:
+        errors["parent"] = _("Plans have two levels: choose a top-level item as the parent.")
+    measure = fields.get("measure")
+    if measure is not None and measure.retired_in is not None:
+        errors["measure"] = _("This measure is no longer in the catalogue.")
+    if errors:
+        raise ValidationError(errors)
+    with transaction.atomic():
+        created = item is None
+        item = item or PlanItem(signatory=signatory)
+        for key, value in fields.items():
+            setattr(item, key, value)
+        item.save()
+        log_action(
+            "pact.plan.item_added" if created else "pact.plan.item_updated",
+            actor=actor,
+            target=signatory,
+            organisation=signatory.organisation,
+            data={"item": item.pk, "title": item.title, "progress": item.progress},
+        )
+    return item
+
+
+def add_milestone(item: PlanItem, *, actor, title: str, due_on: dt.date) -> Milestone:
+    if not title.strip():
+        raise ValidationError({"title": _("Name the milestone.")})
+    if due_on > item.ends_on or due_on < item.starts_on:
+        raise ValidationError(
+            {
+                "due_on": _(
+                    "The milestone must fall within the item's dates (%(start)s – %(end)s)."
+                )
+                % {"start": item.starts_on.isoformat(), "end": item.ends_on.isoformat()}
+            }
+        )
+    with transaction.atomic():
+        milestone = Milestone.objects.create(item=item, title=title.strip(), due_on=due_on)
+        log_action(
+            "pact.plan.milestone_added",
+            actor=actor,
+            target=item.signatory,
+            organisation=item.signatory.organisation,
+            data={"item": item.pk, "due_on": due_on.isoformat()},
+        )
+    return milestone

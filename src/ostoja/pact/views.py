@@ -1,0 +1,543 @@
+"""Pact pages: public overview, signatory pages, open data; the authorities' workspace."""
+
+from __future__ import annotations
+
+import csv
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import Q
+from django.http import Http404, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods
+
+from ostoja.core.permissions import permission_required
+from ostoja.organisations import teryt
+from ostoja.organisations.models import Organisation
+from ostoja.organisations.permissions import is_coordinator
+from ostoja.organisations.roles import Role
+
+from . import forms, public, services, tilemap
+from .catalogue import PILLARS
+from .models import Answer, Assessment, Pillar, PlanItem, Signatory, SignatoryKind
+from .permissions import can_manage_signatories, can_review, can_sign, can_use_pact_workspace
+
+
+def _form_errors(form, exc: ValidationError) -> None:
+    if hasattr(exc, "error_dict"):
+        for fieldname, errors in exc.error_dict.items():
+            target = fieldname if fieldname in form.fields else None
+            for error in errors:
+                form.add_error(target, error)
+    else:
+        for message in exc.messages:
+            form.add_error(None, message)
+
+
+# --- public ----------------------------------------------------------------------------------
+
+
+@require_GET
+def overview(request):
+    kind = request.GET.get("kind", "")
+    voivodeship = request.GET.get("voivodeship", "")
+    pillar = request.GET.get("pillar", "")
+    kind = kind if kind in SignatoryKind.values else ""
+    voivodeship = voivodeship if teryt.get(voivodeship) and len(voivodeship) == 2 else ""
+    pillar = pillar if pillar in PILLARS else ""
+    everyone = public.public_signatories()
+    shown = public.public_signatories(kind=kind, voivodeship=voivodeship, pillar=pillar)
+    rows = public.voivodeship_table(everyone)
+    svg = tilemap.render(
+        rows,
+        title=_("Signatories of the Pact by voivodeship"),
+        link=lambda code: f"{reverse('pact:overview')}?voivodeship={code}",
+    )
+    return render(
+        request,
+        "pact/overview.html",
+        {
+            "signatories": shown,
+            "rows": rows,
+            "map": svg,
+            "kinds": SignatoryKind.choices,
+            "pillars": Pillar.choices,
+            "voivodeships": teryt.register().voivodeships(),
+            "filters": {"kind": kind, "voivodeship": voivodeship, "pillar": pillar},
+            "total": sum(1 for s in everyone if s.signatory.state == Signatory.State.VERIFIED),
+            "abroad": sum(1 for s in everyone if not s.signatory.is_polish),
+        },
+    )
+
+
+@require_GET
+def catalogue(request):
+    measures = list(services.active_measures())
+    groups = [
+        (label, [m for m in measures if m.pillar == value]) for value, label in Pillar.choices
+    ]
+    return render(request, "pact/catalogue.html", {"groups": groups})
+
+
+def _public_signatory(slug) -> Signatory:
+    return get_object_or_404(Signatory.objects.public(), slug=slug)
+
+
+@require_GET
+def signatory_page(request, slug):
+    signatory = _public_signatory(slug)
+    items = list(signatory.plan_items.select_related("measure").prefetch_related("milestones"))
+    rolled = public.rolled_up_for(items)
+    top = [i for i in items if i.parent_id is None]
+    children = {i.pk: [c for c in items if c.parent_id == i.pk] for i in top}
+    progress = public.plan_progress([signatory.pk]).get(signatory.pk, {})
+    peers = public.peers(signatory)
+    assessment = public.latest_public_assessment(signatory)
+    label = teryt.register().label(teryt.get(signatory.teryt_code)) if signatory.teryt_code else ""
+    return render(
+        request,
+        "pact/signatory.html",
+        {
+            "signatory": signatory,
+            "label": label,
+            "top": [(i, rolled[i.pk], children[i.pk]) for i in top],
+            "rolled": rolled,
+            "progress": [(label_, progress.get(value)) for value, label_ in Pillar.choices],
+            "peers": peers,
+            "assessment": assessment,
+            "answers": public.public_answers(assessment) if assessment else [],
+            "today": timezone.localdate(),
+        },
+    )
+
+
+@require_GET
+def lanzarote_export(request, slug):
+    """The latest public self-assessment, question by question, as in the Lanzarote
+    Committee's questionnaires: measure, Convention articles, status, explanation, evidence."""
+    signatory = _public_signatory(slug)
+    assessment = public.latest_public_assessment(signatory)
+    if assessment is None:
+        raise Http404
+    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = (
+        f'attachment; filename="pact-{signatory.slug}-{assessment.year}.csv"'
+    )
+    writer = csv.writer(response)
+    writer.writerow(
+        [
+            "question",
+            "measure",
+            "pillar",
+            "lanzarote_articles",
+            "polish_legal_duties",
+            "status",
+            "explanation",
+            "evidence",
+            "evidence_valid_until",
+        ]
+    )
+    for n, answer in enumerate(public.public_answers(assessment), start=1):
+        m = answer.measure
+        evidence = (answer.evidence_url or answer.evidence_note) if answer.evidence_public else ""
+        writer.writerow(
+            [
+                n,
+                f"{m.code} {m.title_text}",
+                m.pillar,
+                " ".join(m.lanzarote),
+                "; ".join(m.legal_duties_text),
+                answer.status,
+                answer.explanation,
+                evidence,
+                answer.evidence_valid_until.isoformat()
+                if answer.evidence_public and answer.evidence_valid_until
+                else "",
+            ]
+        )
+    return response
+
+
+@require_GET
+def open_data_csv(request):
+    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = 'attachment; filename="pact-signatories.csv"'
+    writer = csv.writer(response)
+    writer.writerow(
+        [
+            "teryt",
+            "country",
+            "name",
+            "kind",
+            "voivodeship",
+            "signed_on",
+            "state",
+            "left_on",
+            *[f"progress_{p}" for p in PILLARS],
+        ]
+    )
+    for p in public.public_signatories():
+        row = public.signatory_json(p)
+        writer.writerow(
+            [
+                row["teryt"] or "",
+                row["country"],
+                row["name"],
+                row["kind"],
+                row["voivodeship"] or "",
+                row["signed_on"],
+                row["state"],
+                row["left_on"] or "",
+                *["" if row["progress"][x] is None else row["progress"][x] for x in PILLARS],
+            ]
+        )
+    return response
+
+
+# --- workspace -------------------------------------------------------------------------------
+
+
+@require_GET
+@permission_required(can_use_pact_workspace)
+def workspace(request):
+    user = request.user
+    mine = Signatory.objects.managed_by(user) if can_sign(user) else Signatory.objects.none()
+    return render(
+        request,
+        "pact/workspace.html",
+        {
+            "mine": mine.exclude(state=Signatory.State.REJECTED)
+            if not is_coordinator(user)
+            else [],
+            "pending": Signatory.objects.filter(state=Signatory.State.PENDING)
+            if is_coordinator(user)
+            else [],
+            "all_signatories": Signatory.objects.order_by("state", "name")
+            if is_coordinator(user)
+            else [],
+            "reviews": Signatory.objects.filter(reviewer=user).prefetch_related("assessments"),
+            "can_sign": can_sign(user),
+        },
+    )
+
+
+def _officer_organisations(user):
+    qs = Organisation.objects.filter(kind=Organisation.Kind.LOCAL_AUTHORITY)
+    if is_coordinator(user):
+        return qs
+    return qs.filter(memberships__user=user, memberships__role=Role.AUTHORITY_OFFICER).distinct()
+
+
+@require_http_methods(["GET", "POST"])
+@permission_required(can_sign)
+def sign(request):
+    """Step 1: find the authority in the TERYT register (or choose "abroad"); step 2: the form."""
+    query = request.GET.get("q", "").strip()[:100]
+    code = request.GET.get("code", "").strip()
+    abroad = request.GET.get("abroad") == "1"
+    unit = teryt.get(code) if code else None
+    if unit is not None and not unit.is_authority:
+        unit = None
+    results = teryt.register().search(query, limit=25) if query and not unit else []
+    organisations = _officer_organisations(request.user)
+    form = None
+    if unit is not None or abroad:
+        initial = {
+            "teryt_code": unit.code if unit else "",
+            "country": "PL" if unit else "",
+            "signed_on": timezone.localdate(),
+        }
+        form = forms.SignForm(
+            request.POST or None,
+            request.FILES or None,
+            initial=initial,
+            organisations=organisations,
+        )
+        if request.method == "POST" and form.is_valid():
+            d = form.cleaned_data
+            try:
+                services.sign_pact(
+                    actor=request.user,
+                    organisation=d["organisation"],
+                    teryt_code=unit.code if unit else "",
+                    country="PL" if unit else d["country"],
+                    name=d["name"],
+                    foreign_kind=d["foreign_kind"],
+                    signed_by_name=d["signed_by_name"],
+                    signed_by_function=d["signed_by_function"],
+                    signed_on=d["signed_on"],
+                    contact_name=d["contact_name"],
+                    contact_email=d["contact_email"],
+                    resolution_url=d["resolution_url"],
+                    resolution_file=d["resolution_file"],
+                )
+            except ValidationError as exc:
+                _form_errors(form, exc)
+            else:
+                messages.success(
+                    request,
+                    _(
+                        "Thank you. The coordinator will verify the "
+                        "signature; you can already prepare the plan."
+                    ),
+                )
+                return redirect("pact:workspace")
+    elif code:
+        messages.error(request, _("This TERYT code is not a local authority in the register."))
+    status = 400 if form is not None and form.errors else 200
+    return render(
+        request,
+        "pact/sign.html",
+        {
+            "query": query,
+            "results": [(u, teryt.register().label(u)) for u in results],
+            "unit": unit,
+            "unit_label": teryt.register().label(unit) if unit else "",
+            "abroad": abroad,
+            "form": form,
+            "register_date": teryt.register().date,
+        },
+        status=status,
+    )
+
+
+def _managed(request, slug) -> Signatory:
+    """A signatory the user may edit; anything else is 404 (never another authority's data)."""
+    return get_object_or_404(Signatory.objects.managed_by(request.user), slug=slug)
+
+
+@require_http_methods(["GET", "POST"])
+@permission_required(can_manage_signatories)
+def manage(request, slug):
+    signatory = get_object_or_404(Signatory, slug=slug)
+    decision = forms.DecisionForm(prefix="d")
+    reviewer = forms.ReviewerForm(prefix="r", initial={"reviewer": signatory.reviewer})
+    leave = forms.LeaveForm(prefix="l")
+    status = 200
+    if request.method == "POST":
+        action = request.POST.get("action")
+        try:
+            if action == "decide":
+                decision = forms.DecisionForm(request.POST, prefix="d")
+                if decision.is_valid():
+                    services.verify_signatory(
+                        signatory,
+                        actor=request.user,
+                        accept=decision.cleaned_data["decision"] == "verify",
+                        reason=decision.cleaned_data["reason"],
+                    )
+                    return redirect("pact:manage", slug=slug)
+            elif action == "reviewer":
+                reviewer = forms.ReviewerForm(request.POST, prefix="r")
+                if reviewer.is_valid():
+                    services.assign_reviewer(
+                        signatory, actor=request.user, reviewer=reviewer.cleaned_data["reviewer"]
+                    )
+                    return redirect("pact:manage", slug=slug)
+            elif action == "leave":
+                leave = forms.LeaveForm(request.POST, prefix="l")
+                if leave.is_valid():
+                    services.leave_pact(signatory, actor=request.user, **leave.cleaned_data)
+                    return redirect("pact:manage", slug=slug)
+        except ValidationError as exc:
+            target = {"decide": decision, "reviewer": reviewer, "leave": leave}.get(action)
+            if target is not None:
+                _form_errors(target, exc)
+        status = 400
+    return render(
+        request,
+        "pact/manage.html",
+        {
+            "signatory": signatory,
+            "decision": decision,
+            "reviewer_form": reviewer,
+            "leave": leave,
+        },
+        status=status,
+    )
+
+
+@require_http_methods(["GET", "POST"])
+@permission_required(can_use_pact_workspace)
+def assessment(request, slug, year):
+    """The officer's questionnaire (one row per measure) and the reviewer's view of it."""
+    signatory = get_object_or_404(
+        Signatory.objects.filter(
+            Q(reviewer=request.user) | Q(pk__in=Signatory.objects.managed_by(request.user))
+        ),
+        slug=slug,
+    )
+    is_editor = Signatory.objects.managed_by(request.user).filter(pk=signatory.pk).exists()
+    if request.method == "POST":
+        if not is_editor:
+            raise Http404
+        try:
+            if request.POST.get("action") == "start":
+                services.start_assessment(signatory, year, actor=request.user)
+            elif request.POST.get("action") == "submit":
+                current = get_object_or_404(Assessment, signatory=signatory, year=year)
+                services.submit_assessment(current, actor=request.user)
+                messages.success(request, _("The self-assessment was submitted for review."))
+            elif request.POST.get("action") == "accept" and can_review(request.user, signatory):
+                current = get_object_or_404(Assessment, signatory=signatory, year=year)
+                services.accept_assessment(current, actor=request.user)
+        except ValidationError as exc:
+            for message in exc.messages:
+                messages.error(request, message)
+        return redirect("pact:assessment", slug=slug, year=year)
+    current = Assessment.objects.filter(signatory=signatory, year=year).first()
+    answers = (
+        current.answers.select_related("measure").prefetch_related("comments") if current else []
+    )
+    return render(
+        request,
+        "pact/assessment.html",
+        {
+            "signatory": signatory,
+            "year": year,
+            "assessment": current,
+            "answers": answers,
+            "is_editor": is_editor,
+            "is_reviewer": can_review(request.user, signatory),
+            "today": timezone.localdate(),
+        },
+    )
+
+
+@require_http_methods(["GET", "POST"])
+@permission_required(can_use_pact_workspace)
+def answer(request, slug, year, code):
+    signatory = get_object_or_404(
+        Signatory.objects.filter(
+            Q(reviewer=request.user) | Q(pk__in=Signatory.objects.managed_by(request.user))
+        ),
+        slug=slug,
+    )
+    item = get_object_or_404(
+        Answer.objects.select_related("assessment", "measure"),
+        assessment__signatory=signatory,
+        assessment__year=year,
+        measure__code=code,
+    )
+    is_editor = Signatory.objects.managed_by(request.user).filter(pk=signatory.pk).exists()
+    is_reviewer = can_review(request.user, signatory)
+    initial = {
+        "status": item.status,
+        "explanation": item.explanation,
+        "evidence_url": item.evidence_url,
+        "evidence_note": item.evidence_note,
+        "evidence_valid_until": item.evidence_valid_until,
+        "evidence_public": item.evidence_public,
+    }
+    form = forms.AnswerForm(initial=initial) if is_editor else None
+    comment_form = forms.CommentForm() if is_reviewer else None
+    status = 200
+    if request.method == "POST":
+        action = request.POST.get("action")
+        if action == "answer" and is_editor:
+            form = forms.AnswerForm(request.POST)
+            if form.is_valid():
+                try:
+                    services.save_answer(item, actor=request.user, **form.cleaned_data)
+                except ValidationError as exc:
+                    _form_errors(form, exc)
+                else:
+                    messages.success(request, _("Saved."))
+                    return redirect("pact:assessment", slug=slug, year=year)
+        elif action == "comment" and is_reviewer:
+            comment_form = forms.CommentForm(request.POST)
+            if comment_form.is_valid():
+                try:
+                    services.comment_on_answer(
+                        item, actor=request.user, **comment_form.cleaned_data
+                    )
+                except ValidationError as exc:
+                    _form_errors(comment_form, exc)
+                else:
+                    return redirect("pact:answer", slug=slug, year=year, code=code)
+        else:
+            raise PermissionDenied
+        status = 400
+    return render(
+        request,
+        "pact/answer.html",
+        {
+            "signatory": signatory,
+            "answer": item,
+            "form": form,
+            "comment_form": comment_form,
+            "comments": item.comments.select_related("author"),
+            "year": year,
+        },
+        status=status,
+    )
+
+
+@require_http_methods(["GET", "POST"])
+@permission_required(can_sign)
+def plan(request, slug):
+    signatory = _managed(request, slug)
+    form = forms.PlanItemForm(request.POST or None, signatory=signatory, prefix="item")
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.save_plan_item(signatory, actor=request.user, **form.cleaned_data)
+        except ValidationError as exc:
+            _form_errors(form, exc)
+        else:
+            messages.success(request, _("The item was added to the plan."))
+            return redirect("pact:plan", slug=slug)
+    items = list(signatory.plan_items.select_related("measure").prefetch_related("milestones"))
+    rolled = public.rolled_up_for(items)
+    return render(
+        request,
+        "pact/plan.html",
+        {
+            "signatory": signatory,
+            "form": form,
+            "items": [(i, rolled[i.pk]) for i in items],
+            "years": list(range(signatory.signed_on.year, timezone.localdate().year + 1)),
+        },
+        status=400 if form.errors else 200,
+    )
+
+
+@require_http_methods(["GET", "POST"])
+@permission_required(can_sign)
+def plan_item(request, slug, pk):
+    signatory = _managed(request, slug)
+    item = get_object_or_404(PlanItem, signatory=signatory, pk=pk)
+    initial = {f: getattr(item, f) for f in forms.PlanItemForm.base_fields}
+    form = forms.PlanItemForm(initial=initial, signatory=signatory, prefix="item")
+    milestone = forms.MilestoneForm(prefix="m")
+    status = 200
+    if request.method == "POST":
+        try:
+            if request.POST.get("action") == "milestone":
+                milestone = forms.MilestoneForm(request.POST, prefix="m")
+                if milestone.is_valid():
+                    services.add_milestone(item, actor=request.user, **milestone.cleaned_data)
+                    return redirect("pact:plan_item", slug=slug, pk=pk)
+            else:
+                form = forms.PlanItemForm(request.POST, signatory=signatory, prefix="item")
+                if form.is_valid():
+                    services.save_plan_item(
+                        signatory, actor=request.user, item=item, **form.cleaned_data
+                    )
+                    return redirect("pact:plan", slug=slug)
+        except ValidationError as exc:
+            _form_errors(milestone if request.POST.get("action") == "milestone" else form, exc)
+        status = 400
+    return render(
+        request,
+        "pact/plan_item.html",
+        {
+            "signatory": signatory,
+            "item": item,
+            "form": form,
+            "milestone_form": milestone,
+        },
+        status=status,
+    )

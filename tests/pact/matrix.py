@@ -1,0 +1,51 @@
+"""Role × URL expectations of the Pact (see tests/matrix.py).
+
+Public: the overview, the catalogue, open data and verified signatories' pages. The workspace
+is for authority officers (their own authority), coordinators, and reviewers assigned by a
+coordinator; another authority's plan or questionnaire is a 404 (test_views.py).
+"""
+
+from tests.matrix import COORD, OFFICER, Case, everyone, only
+
+
+def _signatory(world):
+    from ostoja.pact import services
+    from tests.pact.helpers import item, signatory
+
+    s = signatory("2261", organisation=world.orgs[OFFICER])
+    world.extra["signatory"] = s
+    world.extra["item"] = item(s)
+    assessment = services.start_assessment(s, 2025, actor=None)
+    services.submit_assessment(assessment, actor=None)
+
+
+def _slug(w):
+    return {"slug": w.extra["signatory"].slug}
+
+
+WORKERS = [COORD, OFFICER]
+
+MATRIX = {
+    "pact:overview": Case(expect=everyone(200), setup=[_signatory]),
+    "pact:catalogue": Case(expect=everyone(200)),
+    "pact:open_data": Case(expect=everyone(200), setup=[_signatory]),
+    "pact:signatory": Case(expect=everyone(200), setup=[_signatory], kwargs=_slug),
+    "pact:lanzarote": Case(expect=everyone(200), setup=[_signatory], kwargs=_slug),
+    "pact:workspace": Case(expect=only(WORKERS), setup=[_signatory]),
+    "pact:sign": Case(expect=only(WORKERS)),
+    "pact:manage": Case(expect=only([COORD]), setup=[_signatory], kwargs=_slug),
+    "pact:plan": Case(expect=only(WORKERS), setup=[_signatory], kwargs=_slug),
+    "pact:plan_item": Case(
+        expect=only(WORKERS),
+        setup=[_signatory],
+        kwargs=lambda w: {"slug": w.extra["signatory"].slug, "pk": w.extra["item"].pk},
+    ),
+    "pact:assessment": Case(
+        expect=only(WORKERS), setup=[_signatory], kwargs=lambda w: {**_slug(w), "year": 2025}
+    ),
+    "pact:answer": Case(
+        expect=only(WORKERS),
+        setup=[_signatory],
+        kwargs=lambda w: {**_slug(w), "year": 2025, "code": "GOV-1"},
+    ),
+}
