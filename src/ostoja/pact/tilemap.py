@@ -57,8 +57,8 @@ def render(
             "<g><title>{name}: {value}</title>"
             '<rect x="{x}" y="{y}" width="{s}" height="{s}" rx="8" fill="{fill}" '
             'stroke="#ffffff"/>'
-            '<text x="{tx}" y="{ty}" text-anchor="middle" font-size="13" fill="{ink}">'
-            "{short}</text>"
+            '<text x="{tx}" y="{ty}" text-anchor="middle" font-size="15" fill="{ink}">'
+            '<tspan x="{tx}">{line1}</tspan><tspan x="{tx}" dy="17">{line2}</tspan></text>'
             '<text x="{tx}" y="{vy}" text-anchor="middle" font-size="28" font-weight="bold" '
             'fill="{ink}">{value}</text></g>',
             name=row["name"],
@@ -69,9 +69,10 @@ def render(
             fill=fill,
             ink=ink,
             tx=x + SIZE // 2,
-            ty=y + 30,
-            vy=y + 78,
-            short=_short(row["name"]),
+            ty=y + 26,
+            vy=y + 90,
+            line1=_lines(row["name"])[0],
+            line2=_lines(row["name"])[1],
         )
         if link is not None:
             tile = format_html('<a href="{}">{}</a>', link(row["code"]), tile)
@@ -86,9 +87,14 @@ def render(
     )
 
 
-def _short(name: str) -> str:
-    """``warmińsko-mazurskie`` → ``warm.-mazurskie`` so it fits a tile."""
-    if len(name) <= 14:
-        return name
-    first, _, rest = name.partition("-")
-    return f"{first[:5]}.-{rest}" if rest else name[:13] + "."
+def _lines(name: str) -> tuple[str, str]:
+    """Long names on two lines: ``warmińsko-`` / ``mazurskie``."""
+    if len(name) <= 13:
+        return name, ""
+    if "-" in name:
+        first, _, rest = name.partition("-")
+        return f"{first}-", rest
+    for suffix in ("pomorskie", "polskie", "krzyskie"):
+        if name.endswith(suffix) and len(name) > len(suffix):
+            return f"{name[: -len(suffix)]}-", suffix
+    return name, ""
