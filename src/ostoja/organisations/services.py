@@ -314,7 +314,9 @@ def deactivate_organisation(*, actor, organisation: Organisation, reason: str) -
         target=organisation,
         data={"reason": reason},
     )
-    # Tokens this process remembers must stop at once, as on revocation.
+    # Tokens this process remembers must stop at once, as on revocation (again after the
+    # commit: a request in between may have cached the token from the old row).
+    forget_cached_tokens()
     transaction.on_commit(forget_cached_tokens)
     return organisation
 
