@@ -315,53 +315,82 @@ def test_a_duplicate_authority_is_refused_in_the_form(coordinator_client, coordi
     assert Organisation.objects.filter(kind="local_authority").count() == 1
 
 
+def _edit(**fields):
+    """The edit form as posted for an NGO created with only a name and an e-mail address."""
+    return _form(**{"voivodeship": "", "verified": None, "website": "", **fields})
+
+
 def test_two_coordinators_edit_at_once_and_the_second_is_told(coordinator, coordinator_client):
     org = services.create_organisation(
         actor=coordinator, name="Fundacja", kind="ngo", contact_email="a@example.test"
     )
     other = login(Client(), make_user(Role.COORDINATOR))
     # Both open the form (version 1).
-    first_form = coordinator_client.get(f"/organisations/{org.slug}/edit/")
-    second_form = other.get(f"/en/organisations/{org.slug}/edit/")
-    snapshot = second_form.context["form"]["snapshot"].value()
-    assert first_form.context["form"]["version"].value() == 1
-    # The first saves a new e-mail address.
+    first_form = coordinator_client.get(f"/organisations/{org.slug}/edit/").context["form"]
+    second_form = other.get(f"/en/organisations/{org.slug}/edit/").context["form"]
+    assert first_form["version"].value() == second_form["version"].value() == 1
+    # The first saves a new e-mail address and website.
     first = coordinator_client.post(
         f"/organisations/{org.slug}/edit/",
-        _form(
+        _edit(
             name="Fundacja",
             contact_email="b@example.test",
+            website="https://first.example.test/",
             version=1,
-            snapshot=first_form.context["form"]["snapshot"].value(),
+            snapshot=first_form["snapshot"].value(),
         ),
     )
     assert first.status_code == 302
-    # The second, still on version 1, renames it: told, nothing lost.
+    # The second, still on version 1, renames it and changes the website too.
     second = other.post(
         f"/en/organisations/{org.slug}/edit/",
-        _form(name="Fundacja Nowa", contact_email="a@example.test", version=1, snapshot=snapshot),
+        _edit(
+            name="Fundacja Nowa",
+            contact_email="a@example.test",
+            website="https://second.example.test/",
+            version=1,
+            snapshot=second_form["snapshot"].value(),
+        ),
     )
     html = second.content.decode()
     assert second.status_code == 409
     assert "Someone else saved changes to this organisation" in html
-    assert "a@example.test" in html and "b@example.test" in html  # then and now
-    assert 'value="Fundacja Nowa"' in html  # their input is kept
+    changes = {c["field"]: c for c in second.context["conflict"]}
+    assert set(changes) == {"contact_email", "website"}
+    assert (changes["contact_email"]["before"], changes["contact_email"]["now"]) == (
+        "a@example.test",
+        "b@example.test",
+    )
+    assert not changes["contact_email"]["clash"] and changes["website"]["clash"]
+    assert "your input: https://second.example.test/" in html
+    # Nothing lost: their input is kept, the other change is taken over where they had not
+    # touched the field; nothing of theirs was written yet.
+    form = second.context["form"]
+    assert form["name"].value() == "Fundacja Nowa"
+    assert form["website"].value() == "https://second.example.test/"
+    assert form["contact_email"].value() == "b@example.test"
+    assert form["version"].value() == 2
     stored = Organisation.objects.get(pk=org.pk)
     assert (stored.name, stored.contact_email, stored.version) == ("Fundacja", "b@example.test", 2)
-    # Saving the re-rendered form again is a deliberate overwrite against version 2.
-    form = second.context["form"]
-    assert form["version"].value() == 2
+    # Saving the re-rendered form is a deliberate decision against version 2.
     again = other.post(
         f"/en/organisations/{org.slug}/edit/",
-        _form(
-            name="Fundacja Nowa",
-            contact_email="b@example.test",
+        _edit(
+            name=form["name"].value(),
+            contact_email=form["contact_email"].value(),
+            website=form["website"].value(),
             version=2,
             snapshot=form["snapshot"].value(),
         ),
     )
     assert again.status_code == 302
-    assert Organisation.objects.get(pk=org.pk).name == "Fundacja Nowa"
+    stored = Organisation.objects.get(pk=org.pk)
+    assert (stored.name, stored.contact_email, stored.website, stored.version) == (
+        "Fundacja Nowa",
+        "b@example.test",
+        "https://second.example.test/",
+        3,
+    )
 
 
 @pytest.mark.parametrize("role", [r for r in Role.values if r != Role.COORDINATOR])

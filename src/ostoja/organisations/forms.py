@@ -187,7 +187,8 @@ class OrganisationForm(forms.Form):
         }
 
     def changes_since_loaded(self, current: Organisation) -> list[dict]:
-        """Fields someone else changed since this form was loaded: label, value then, now."""
+        """Fields someone else changed since this form was loaded: label, value then, now,
+        this editor's input, and whether this editor changed the field too (a real clash)."""
         try:
             seen = signing.loads(self._raw("snapshot"), salt=SNAPSHOT_SALT)
         except signing.BadSignature:
@@ -195,18 +196,40 @@ class OrganisationForm(forms.Form):
         changes = []
         for field in DISPLAYED_FIELDS:
             now = _comparable(getattr(current, field))
+            yours = self._raw(field)
             if seen is not None and seen.get(field) == now:
                 continue
-            if seen is None and self._raw(field) == now:
+            if seen is None and yours == now:
                 continue
             changes.append(
                 {
+                    "field": field,
                     "label": self.fields[field].label,
                     "before": display_value(field, seen.get(field)) if seen else "?",
                     "now": display_value(field, now),
+                    "now_raw": now,
+                    "yours": display_value(field, yours),
+                    # Untouched here: take the other change over, so a second save loses
+                    # nothing. Changed by both: keep this editor's input and say so.
+                    "clash": seen is None or yours != seen.get(field),
                 }
             )
         return changes
+
+    @staticmethod
+    def merged_data(data, changes: list[dict], current: Organisation):
+        """The posted data with the other editor's changes taken over where this editor left
+        the field as loaded, and the version and snapshot of ``current``."""
+        data = data.copy()
+        for change in changes:
+            if not change["clash"]:
+                if change["field"] == "verified" and not change["now_raw"]:
+                    data.pop("verified", None)
+                else:
+                    data[change["field"]] = change["now_raw"]
+        data["version"] = current.version
+        data["snapshot"] = OrganisationForm.snapshot_of(current)
+        return data
 
 
 DISPLAYED_FIELDS = (

@@ -9,12 +9,13 @@ from django.core.paginator import Paginator
 from django.db.models import Q
 from django.http import JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from ostoja.core.permissions import permission_required
 
-from . import permissions, services, teryt
+from . import countries, permissions, services, teryt
 from .forms import IssueTokenForm, OrganisationFilterForm, OrganisationForm, ReasonForm
 from .models import Organisation, Voivodeship
 
@@ -93,6 +94,7 @@ def organisation_detail(request, slug):
             "memberships": org.memberships.select_related("user"),
             "can_manage_tokens": permissions.can_manage_tokens(request.user, org),
             "can_manage": permissions.can_manage_organisation(request.user, org),
+            "country_name": countries.name(org.country, get_language() or "pl"),
             "teryt_label": teryt.register().label(unit) if unit else "",
             "teryt_in_register": unit is not None,
             "register_date": teryt.register().date,
@@ -128,12 +130,11 @@ def _organisation_form(request, org: Organisation | None):
                     messages.success(request, _("The changes were saved."))
                 return redirect("organisations:detail", slug=org.slug)
             except services.StaleOrganisation as stale:
-                # Keep what this editor typed; show what the other change did; the next save
-                # (against the current version) is a deliberate overwrite.
+                # Keep what this editor typed, take over what the other editor changed in the
+                # fields this one left alone, show both; the next save (against the current
+                # version) is a deliberate decision on the fields both changed.
                 conflict = form.changes_since_loaded(stale.current)
-                data = request.POST.copy()
-                data["version"] = stale.current.version
-                data["snapshot"] = OrganisationForm.snapshot_of(stale.current)
+                data = OrganisationForm.merged_data(request.POST, conflict, stale.current)
                 form = OrganisationForm(data)
                 form.is_valid()
                 org = stale.current

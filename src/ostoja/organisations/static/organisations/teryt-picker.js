@@ -51,8 +51,14 @@
       results.appendChild(none);
       return;
     }
+    // The same markup as the server's (a fieldset with a legend), so the group has a name.
+    var group = document.createElement("fieldset");
+    var legend = document.createElement("legend");
+    legend.textContent = picker.getAttribute("data-legend");
+    group.appendChild(legend);
     var list = document.createElement("div");
     list.id = "id_teryt_code";
+    group.appendChild(list);
     items.forEach(function (item, index) {
       var row = document.createElement("div");
       var label = document.createElement("label");
@@ -71,7 +77,7 @@
       row.appendChild(label);
       list.appendChild(row);
     });
-    results.appendChild(list);
+    results.appendChild(group);
   }
 
   function search() {
