@@ -458,3 +458,21 @@ def test_others_see_only_their_own_active_organisations(user_factory):
     response = client.get("/organisations/?active=all")
     assert [o.name for o in response.context["page"]] == ["Moja"]
     assert "Dodaj organizację" not in response.content.decode()
+
+
+def test_list_finds_codes_an_update_removed_from_the_register(coordinator_client, monkeypatch):
+    OrganisationFactory(name="Stara gmina", kind="local_authority", teryt_code="0201022")
+    OrganisationFactory(name="Miasto", kind="local_authority", teryt_code="1465")
+    real = teryt.is_authority_code
+    monkeypatch.setattr(teryt, "is_authority_code", lambda code: code != "0201022" and real(code))
+    response = coordinator_client.get("/organisations/?not_in_register=on")
+    assert [o.name for o in response.context["page"]] == ["Stara gmina"]
+
+
+def test_the_command_refuses_a_token_for_a_deactivated_organisation(coordinator):
+    from django.core.management import CommandError, call_command
+
+    org = OrganisationFactory(slug="zamknieta")
+    services.deactivate_organisation(actor=coordinator, organisation=org, reason="x")
+    with pytest.raises(CommandError, match="Dezaktywowana"):
+        call_command("issue_api_token", "zamknieta")

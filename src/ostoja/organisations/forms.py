@@ -299,6 +299,11 @@ class OrganisationFilterForm(forms.Form):
         required=False,
         choices=[("", _("All")), ("yes", _("Verified")), ("no", _("Not verified"))],
     )
+    not_in_register = forms.BooleanField(
+        label=_("Only TERYT codes missing from the register in use"),
+        required=False,
+        help_text=_("After a yearly update of the register (manage.py teryt_update)."),
+    )
 
 
 class ReasonForm(forms.Form):

@@ -65,6 +65,11 @@ def organisation_list(request):
         qs = qs.filter(is_active=False)
     if data.get("verified") in ("yes", "no"):
         qs = qs.filter(verified=data["verified"] == "yes")
+    if data.get("not_in_register"):
+        # Codes an update of the register removed (merged or renamed units): few, so the
+        # comparison is done here rather than with thousands of codes in the query.
+        codes = set(qs.exclude(teryt_code="").values_list("teryt_code", flat=True))
+        qs = qs.filter(teryt_code__in=[c for c in codes if not teryt.is_authority_code(c)])
     page = Paginator(qs.order_by("name", "pk"), PAGE_SIZE).get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
