@@ -79,6 +79,7 @@ def organisation_list(request):
         {
             "form": form,
             "page": page,
+            "organisations": page.object_list,  # (the name other pages and tests know)
             "query": query.urlencode(),
             "can_create": permissions.can_create_organisation(request.user),
         },
