@@ -3,21 +3,6 @@ from tests.matrix import ALL_ROLES, ANON, COORD, SIGNED_IN, Case, everyone, only
 MATRIX = {
     "home": Case(expect=everyone(200)),
     "dashboard": Case(expect=only(SIGNED_IN)),
-    "organisations:list": Case(expect=only(SIGNED_IN)),
-    # Each role sees its own organisation; another organisation is a 404 (never a 403).
-    "organisations:detail": Case(
-        kwargs=lambda w: {"slug": w.orgs["network_member"].slug},
-        expect={**only([COORD, "network_member"], denied=404)},
-    ),
-    "organisations:tokens": Case(
-        kwargs=lambda w: {"slug": w.orgs["network_member"].slug},
-        expect={**only([COORD], denied=404), "network_member": 403},
-    ),
-    "organisations:token_revoke": Case(
-        method="post",
-        kwargs=lambda w: {"slug": w.orgs["network_member"].slug, "pk": w.extra["token"].pk},
-        expect={**only([COORD], ok=302, denied=404), "network_member": 403},
-    ),
     "audit:list": Case(expect=only([COORD])),
 }
 assert ANON in ALL_ROLES

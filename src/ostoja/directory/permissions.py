@@ -32,9 +32,9 @@ def editor_organisation_ids(user) -> set[int]:
     cached = getattr(user, "_directory_editor_orgs", None)
     if cached is None:
         cached = set(
-            user.memberships.filter(role=Role.SERVICE_EDITOR).values_list(
-                "organisation_id", flat=True
-            )
+            user.memberships.active()
+            .filter(role=Role.SERVICE_EDITOR)
+            .values_list("organisation_id", flat=True)
         )
         user._directory_editor_orgs = cached
     return cached

@@ -29,9 +29,9 @@ def hotline_ids(user) -> frozenset[int]:
     cached = getattr(user, "_ostoja_hotline_ids", None)
     if cached is None:
         cached = frozenset(
-            user.memberships.filter(role__in=list(HOTLINE_ROLES)).values_list(
-                "organisation_id", flat=True
-            )
+            user.memberships.active()
+            .filter(role__in=list(HOTLINE_ROLES))
+            .values_list("organisation_id", flat=True)
         )
         user._ostoja_hotline_ids = cached
     return cached
@@ -43,9 +43,9 @@ def supervised_hotline_ids(user) -> frozenset[int]:
     cached = getattr(user, "_ostoja_supervised_ids", None)
     if cached is None:
         cached = frozenset(
-            user.memberships.filter(role=Role.HOTLINE_SUPERVISOR).values_list(
-                "organisation_id", flat=True
-            )
+            user.memberships.active()
+            .filter(role=Role.HOTLINE_SUPERVISOR)
+            .values_list("organisation_id", flat=True)
         )
         user._ostoja_supervised_ids = cached
     return cached

@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 from django.conf import settings
+from django.core.validators import URLValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from .roles import Role
+
+WEB_SCHEMES = ["http", "https"]
 
 
 class Voivodeship(models.TextChoices):
@@ -29,15 +32,19 @@ class Voivodeship(models.TextChoices):
 
 
 class OrganisationQuerySet(models.QuerySet):
+    def active(self) -> OrganisationQuerySet:
+        return self.filter(is_active=True)
+
     def visible_to(self, user) -> OrganisationQuerySet:
-        """Organisations a user may see: all for coordinators, otherwise their own."""
+        """Organisations a user may see: all (active or not) for coordinators, otherwise the
+        active organisations the user belongs to (a deactivated one grants nothing)."""
         from .permissions import is_coordinator
 
         if not user.is_authenticated:
             return self.none()
         if is_coordinator(user):
             return self.all()
-        return self.filter(memberships__user=user).distinct()
+        return self.filter(memberships__user=user, is_active=True).distinct()
 
 
 class Organisation(models.Model):
@@ -61,10 +68,24 @@ class Organisation(models.Model):
         _("voivodeship"), max_length=2, choices=Voivodeship.choices, blank=True
     )
     contact_email = models.EmailField(_("contact e-mail"), blank=True)
+    website = models.URLField(
+        _("website"), max_length=300, blank=True, validators=[URLValidator(schemes=WEB_SCHEMES)]
+    )
+    # A Polish local authority's code in the TERC register (see teryt.py): 2 digits for a
+    # voivodeship, 4 for a powiat, 7 for a gmina. Empty for every other organisation.
+    teryt_code = models.CharField(_("TERYT code"), max_length=7, blank=True, db_index=True)
     language = models.CharField(
         _("correspondence language"), max_length=8, choices=settings.LANGUAGES, default="pl"
     )
     verified = models.BooleanField(_("verified"), default=False)
+    # Deactivation keeps every row (history stays); memberships and API tokens of an inactive
+    # organisation grant nothing (permissions.roles_of, visible_to, the token look-up).
+    is_active = models.BooleanField(_("active"), default=True)
+    deactivated_at = models.DateTimeField(_("deactivated at"), null=True, blank=True)
+    deactivation_reason = models.TextField(_("reason for deactivation"), blank=True)
+    # Optimistic concurrency: every change increments it, and services.update_organisation
+    # only updates the row if it still has the version the editor started from.
+    version = models.PositiveIntegerField(default=1)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -78,10 +99,38 @@ class Organisation(models.Model):
             models.CheckConstraint(
                 condition=models.Q(country__regex=r"^[A-Z]{2}$"), name="organisation_country_iso2"
             ),
+            models.CheckConstraint(
+                condition=models.Q(teryt_code="")
+                | models.Q(
+                    teryt_code__regex=r"^[0-9]{2}([0-9]{2}([0-9]{3})?)?$",
+                    kind="local_authority",
+                    country="PL",
+                ),
+                name="organisation_teryt_only_polish_authority",
+            ),
+            # One active organisation per local authority; a deactivated one keeps its code.
+            models.UniqueConstraint(
+                fields=["teryt_code"],
+                condition=models.Q(is_active=True) & ~models.Q(teryt_code=""),
+                name="organisation_unique_active_teryt",
+                violation_error_message=_(
+                    "An active organisation already represents this local authority."
+                ),
+            ),
         ]
 
     def __str__(self) -> str:
         return self.name
+
+
+class MembershipQuerySet(models.QuerySet):
+    def active(self) -> MembershipQuerySet:
+        """Memberships that grant something: those of active organisations.
+
+        Every permission decision that reads memberships goes through this (also as
+        ``user.memberships.active()``): a deactivated organisation's people keep their rows
+        (history) but lose access at once."""
+        return self.filter(organisation__is_active=True)
 
 
 class Membership(models.Model):
@@ -93,6 +142,8 @@ class Membership(models.Model):
     )
     role = models.CharField(_("role"), max_length=32, choices=Role.choices)
     created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = MembershipQuerySet.as_manager()
 
     class Meta:
         ordering = ["organisation__name", "role"]

@@ -144,6 +144,25 @@ class Register:
         return [item[-1] for item in found[:limit]]
 
 
+# The self-government's usual name for each kind of authority (Polish proper names: they stay
+# Polish in every language, like the register's own words).
+_AUTHORITY_NAME = {
+    VOIVODESHIP: "Województwo {name}",
+    POWIAT: "Powiat {name}",
+    CITY_POWIAT: "Miasto na prawach powiatu {name}",
+    GMINA_URBAN: "Gmina Miejska {name}",
+    GMINA_RURAL: "Gmina {name}",
+    GMINA_URBAN_RURAL: "Gmina {name}",
+}
+
+
+def authority_name(unit: Unit) -> str:
+    """A name for the organisation that represents ``unit``: ``Gmina Lipowo``, ``Powiat
+    bolesławiecki``, ``Województwo lubelskie``. A starting point: the form lets a person type
+    the authority's own wording (``Urząd Miasta Lublin``)."""
+    return _AUTHORITY_NAME.get(unit.kind, "{name}").format(name=unit.name)
+
+
 def fold(text: str) -> str:
     """Lower case without diacritics (``ł`` folds to ``l``, which NFKD does not do)."""
     text = unicodedata.normalize("NFKC", text or "").strip().lower().replace("ł", "l")

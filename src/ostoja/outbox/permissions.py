@@ -20,9 +20,9 @@ def outbox_organisation_ids(user) -> frozenset[int]:
     if not getattr(user, "is_authenticated", False) or not user.is_active:
         return frozenset()
     return frozenset(
-        user.memberships.filter(role=Role.HOTLINE_SUPERVISOR).values_list(
-            "organisation_id", flat=True
-        )
+        user.memberships.active()
+        .filter(role=Role.HOTLINE_SUPERVISOR)
+        .values_list("organisation_id", flat=True)
     )
 
 

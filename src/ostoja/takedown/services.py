@@ -770,6 +770,7 @@ def _mail_supervisors(case, *, now) -> None:
         get_user_model()
         .objects.filter(
             memberships__organisation=case.hotline,
+            memberships__organisation__is_active=True,
             memberships__role=Role.HOTLINE_SUPERVISOR,
             is_active=True,
         )

@@ -118,6 +118,7 @@ DEMO_USERS = [
 
 # Apps that ship demo data expose ``seed_demo(stdout)`` in ``<app>.demo``.
 DEMO_APPS = [
+    "ostoja.organisations",
     "ostoja.hotline",
     "ostoja.takedown",
     "ostoja.banks",
@@ -188,4 +189,11 @@ class Command(BaseCommand):
             elif role == Role.HOTLINE_ANALYST:
                 extra = "  [sets up two-factor authentication at first sign-in]"
             self.stdout.write(f"  {role.label:<40} {email}{extra}")
+        for app in DEMO_APPS:  # logins an app's own demo adds (e.g. the organisation manager)
+            try:
+                module = importlib.import_module(f"{app}.demo")
+            except ModuleNotFoundError:
+                continue
+            for role, email in getattr(module, "DEMO_LOGINS", []):
+                self.stdout.write(f"  {role.label:<40} {email}")
         self.stdout.write(f"Sign in at {site}/accounts/login/  (English: {site}/en/)")

@@ -1,3 +1,4 @@
+from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 
 from ostoja.organisations.models import Organisation
@@ -24,9 +25,12 @@ class Command(BaseCommand):
             organisation = Organisation.objects.get(slug=org_slug)
         except Organisation.DoesNotExist:
             raise CommandError(f"No organisation with the slug '{org_slug}'.")
-        token, secret = issue_api_token(
-            actor=None, organisation=organisation, name=name, scopes=scopes or DEFAULT_SCOPES
-        )
+        try:
+            token, secret = issue_api_token(
+                actor=None, organisation=organisation, name=name, scopes=scopes or DEFAULT_SCOPES
+            )
+        except ValidationError as exc:
+            raise CommandError(" ".join(exc.messages)) from None
         self.stderr.write(
             f"Token {token.prefix}… for {organisation.slug}, scopes: {', '.join(token.scopes)}"
         )
