@@ -2,7 +2,8 @@
 
 Modes: ``setup`` (migrate), ``compete <identity> <dir> <n>`` (tick through the race's moments,
 meeting the other ``n - 1`` processes before each; every executed command is appended to
-``<dir>/executed``; print the claimed slots as JSON), ``report`` (print every run as JSON).
+``<dir>/executed``; print the claimed slots as JSON), ``enqueue`` (claim and queue the first
+due runs, with the real commands), ``report`` (print every run as JSON).
 The job's command is recorded, not run: the race is about who runs it, not what it does.
 """
 
@@ -50,6 +51,14 @@ def main(mode, *args):
 
         services.run_command = record
         print(json.dumps(compete(identity, file_barrier(folder, identity, n))))
+    elif mode == "enqueue":
+        # First sight of the jobs, then 03:15 on 2 March: the two jobs due are queued.
+        from tests.scheduler.race_helpers import TICKS
+
+        clock = iter(TICKS[:2])
+        scheduler = services.Scheduler(clock=lambda: next(clock), identity="enqueuer")
+        scheduler.tick()
+        print(json.dumps([slot_key(run) for run in scheduler.tick().claimed]))
     elif mode == "report":
         runs = [[*slot_key(r), r.state, r.claimed_by] for r in JobRun.objects.all()]
         print(json.dumps(runs))
