@@ -8,13 +8,16 @@ PY := $(VENV)/bin/python
 PIP := $(PY) -m pip
 PORT ?= 8000
 PYTEST_ARGS ?= -n 2
+# Redis for the RQ pass of the background-work tests (database 1; skipped if absent, unless CI).
+TEST_REDIS_URL ?= redis://127.0.0.1:6379/1
 CONSTRAINTS := requirements/constraints.txt
 
-.PHONY: help run test install install-dev serve worker migrate demo messages lint lock bench totp clean
+.PHONY: help run test test-rq install install-dev serve worker migrate demo messages lint lock bench totp clean
 
 help:
 	@echo "make run    install, migrate, load demo data, start the worker and serve on http://127.0.0.1:$(PORT)"
 	@echo "make test   install dev tools, lint, check migrations and translations, run all tests"
+	@echo "            (then the background-work tests again on RQ over Redis: make test-rq)"
 	@echo "make messages  extract UI strings into the .po files and compile them"
 	@echo "make bench  run the benchmarks in bench/ (see docs/benchmarks.md)"
 
@@ -46,7 +49,8 @@ run: demo
 	@$(PY) manage.py db_worker --queue-name '*' --interval 2 --no-reload & WORKER=$$!; \
 	$(PY) manage.py outbox_deliver --loop & OUTBOX=$$!; \
 	$(PY) manage.py takedown_sweep --loop & SWEEP=$$!; \
-	trap "kill $$WORKER $$OUTBOX $$SWEEP 2>/dev/null" EXIT INT TERM; \
+	$(PY) manage.py run_scheduler & SCHEDULER=$$!; \
+	trap "kill $$WORKER $$OUTBOX $$SWEEP $$SCHEDULER 2>/dev/null" EXIT INT TERM; \
 	$(PY) manage.py runserver 127.0.0.1:$(PORT)
 
 worker: install
@@ -57,6 +61,12 @@ test: install-dev
 	DJANGO_SETTINGS_MODULE=ostoja.config.settings.test $(PY) manage.py makemigrations --check --dry-run
 	DJANGO_SETTINGS_MODULE=ostoja.config.settings.test $(PY) manage.py i18n check
 	$(PY) -m pytest $(PYTEST_ARGS)
+	@$(MAKE) --no-print-directory test-rq
+
+# The background-work tests (outbox, takedown sweep, scheduler, imports) again, with the task
+# backend switched to RQ on Redis and an rq worker running the queue (tests/background.py).
+test-rq: install-dev
+	OSTOJA_TASK_BACKEND=rq REDIS_URL=$(TEST_REDIS_URL) $(PY) -m pytest -n 0 -m background
 
 lint: install-dev
 	$(PY) -m ruff check src tests bench

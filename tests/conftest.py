@@ -11,6 +11,7 @@ from django.test import Client
 from ostoja.organisations.permissions import requires_mfa
 from ostoja.organisations.roles import Role
 
+from .background import _fresh_rq_queue, pytest_collection_modifyitems  # noqa: F401
 from .factories import MembershipFactory, OrganisationFactory, UserFactory
 
 TEST_TOTP_SECRET = "GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ"

@@ -31,6 +31,7 @@ app_patterns = [
     path("", include("ostoja.outbox.urls")),
     path("", include("ostoja.takedown.urls")),
     path("", include("ostoja.pact.urls")),
+    path("", include("ostoja.scheduler.urls")),
 ]
 
 urlpatterns += i18n_patterns(*app_patterns, prefix_default_language=False)

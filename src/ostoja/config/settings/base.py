@@ -58,6 +58,7 @@ INSTALLED_APPS = [
     "ostoja.outbox",
     "ostoja.takedown",
     "ostoja.pact",
+    "ostoja.scheduler",
 ]
 
 MIDDLEWARE = [
@@ -235,7 +236,25 @@ CONTENT_SECURITY_POLICY = {
 }
 
 # --- background work ------------------------------------------------------------------------
-TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+# OSTOJA_TASK_BACKEND: "db" (default: the queue is a table of the database, `manage.py
+# db_worker` runs it) or "rq" (RQ on the Redis at REDIS_URL; `manage.py rqworker`). Task code is
+# the same for both.
+OSTOJA_TASK_BACKEND = os.environ.get("OSTOJA_TASK_BACKEND", "db").strip().lower()
+if OSTOJA_TASK_BACKEND == "rq":
+    if not REDIS_URL:
+        from django.core.exceptions import ImproperlyConfigured
+
+        raise ImproperlyConfigured("OSTOJA_TASK_BACKEND=rq needs REDIS_URL (redis://host:6379/0).")
+    INSTALLED_APPS += ["django_rq", "django_tasks_rq"]
+    # Jobs may run long (imports, retention): an hour before RQ kills one.
+    RQ_QUEUES = {"default": {"URL": REDIS_URL, "DEFAULT_TIMEOUT": 3600}}
+    TASKS = {"default": {"BACKEND": "django_tasks_rq.RQBackend", "QUEUES": ["default"]}}
+elif OSTOJA_TASK_BACKEND == "db":
+    TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+else:
+    from django.core.exceptions import ImproperlyConfigured
+
+    raise ImproperlyConfigured("OSTOJA_TASK_BACKEND is 'db' or 'rq'.")
 
 # --- e-mail ---------------------------------------------------------------------------------
 EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "django.core.mail.backends.smtp.EmailBackend")
