@@ -291,7 +291,7 @@ _IMAGE_BODY = {
                         "type": "string",
                         "format": "binary",
                         "description": "The image file (JPEG, PNG, GIF, WebP, BMP, TIFF…), "
-                        "at most 20 MB and 16.7 megapixels (JPEG: 67).",
+                        "at most 20 MB and 16.8 megapixels (JPEG: 67).",
                     },
                     "dihedral": {
                         "type": "boolean",
@@ -330,7 +330,7 @@ def _flag(value: str | None) -> bool | None:
         "(PDQ, and MD5/SHA-1/SHA-256 of the file's bytes) and discarded: never written to "
         "disk, the database or the logs. The answer lists the hashes and their matches.\n\n"
         "Errors: 400 not multipart or malformed; 413 larger than 20 MB; 422 no `image` "
-        "field, not an image, truncated or corrupt, or more than 16.7 megapixels (4096 x "
+        "field, not an image, truncated or corrupt, or more than 16.8 megapixels (4096 x "
         "4096; a JPEG up to 67, as it is decoded at reduced scale); 503 (with `Retry-After`) "
         "when the server is hashing as many images as it allows at once."
     ),
@@ -438,8 +438,9 @@ def _rejection(exc: ImageRejected) -> tuple[int, str, str, str]:
         "too_many_pixels": (
             422,
             _(
-                "The image has too many pixels (a decompression bomb?): "
-                "at most %(mp).1f megapixels are accepted."
+                "The image has too many pixels to decode safely (a decompression bomb?): "
+                "at most %(mp).1f megapixels are accepted, fewer for 32-bit colour and for "
+                "TIFF or WebP."
             )
             % {"mp": DEFAULT_MAX_PIXELS / 1e6},
         ),

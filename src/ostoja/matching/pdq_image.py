@@ -20,7 +20,7 @@ box-filtered luminance, and the 512-pixel pre-reduction moves the reference imag
 * other formats are decoded once at their own bit depth (at most 4 bytes a pixel) and then
   converted tile by tile (:data:`TILE_SIDE`) to 8-bit luminance and box-reduced, so no full-size
   RGB, float or composited copy is ever made;
-* at most ``max_pixels`` pixels are decoded (:data:`DEFAULT_MAX_PIXELS`, 16.7 MP) and the
+* at most ``max_pixels`` pixels are decoded (:data:`DEFAULT_MAX_PIXELS`, 16.8 MP) and the
   decoded image may take at most :data:`MAX_DECODE_BYTES` (48 MB), both checked on the header
   before any pixel data is read; a JPEG may declare up to 4 times ``max_pixels`` because it is
   decoded at reduced scale.
@@ -93,7 +93,7 @@ DEFAULT_MAX_PIXELS = 4096 * 4096
 #: Memory the decoded image may take (checked on the header, before decoding, from the
 #: size, the mode and the decoder: see :func:`decode_bytes`). 48 MB leaves room for the
 #: encoded bytes (at most 20 MB through the API) and the tiles under the 100 MB target:
-#: an RGB(A) PNG may have 12.5 MP, a greyscale or palette image the full 16.7 MP, a TIFF or
+#: an RGB(A) PNG may have 12.5 MP, a greyscale or palette image the full 16.8 MP, a TIFF or
 #: WebP photo 6 MP.
 MAX_DECODE_BYTES = 48 * 1024 * 1024
 #: A JPEG (decoded at 1/2 to 1/8 scale) may declare this many times ``max_pixels``.
