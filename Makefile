@@ -38,6 +38,7 @@ install-dev: $(VENV)/.installed-dev
 
 migrate: install
 	$(PY) manage.py migrate --noinput
+	$(PY) manage.py matching_warmup
 
 demo: migrate
 	@test -f var/keys/bank-signing-ed25519.pem || $(PY) manage.py banks_keygen

@@ -250,11 +250,11 @@ def test_bad_images(api, make, status, reason):
     assert body["errors"][0]["type"] == reason
 
 
-def test_fifty_megabytes_and_one_byte_is_refused(api):
+def test_twenty_megabytes_and_one_byte_is_refused(api):
     response = post_image(api, b"\xff\xd8\xff" + b"\x00" * (MAX_IMAGE_BYTES - 2))
     body = _error(response, 413)
     assert body["errors"][0]["type"] == "too_large"
-    assert "50 MB" in body["detail"]
+    assert "20 MB" in body["detail"]
 
 
 def test_huge_body_is_refused_before_it_is_read(api, monkeypatch):

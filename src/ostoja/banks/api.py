@@ -25,14 +25,17 @@ from ostoja.matching import (
     PdqSignalType,
     get_signal_type,
 )
+from ostoja.matching.pdq_image import DEFAULT_MAX_PIXELS
 
-from . import services, signing
+from . import image_limits, services, signing
 from .models import HashBank
 
 router = Router(tags=["matching"])
 
 MAX_HASHES = 10_000
-MAX_IMAGE_BYTES = 50 * 1024 * 1024
+#: 20 MB: with the decoded image (at most 64 MB) an accepted upload stays under 100 MB of
+#: memory (issue 11; bench/image_memory_bench.py).
+MAX_IMAGE_BYTES = 20 * 1024 * 1024
 #: Room for the multipart boundaries and the small form fields around the image.
 MULTIPART_SLACK = 64 * 1024
 SignalName = Literal["pdq", "md5", "sha1", "sha256"]
@@ -288,7 +291,7 @@ _IMAGE_BODY = {
                         "type": "string",
                         "format": "binary",
                         "description": "The image file (JPEG, PNG, GIF, WebP, BMP, TIFF…), "
-                        "at most 50 MB and 89 megapixels.",
+                        "at most 20 MB and 16.8 megapixels (JPEG: 67).",
                     },
                     "dihedral": {
                         "type": "boolean",
@@ -320,18 +323,20 @@ def _flag(value: str | None) -> bool | None:
 @router.post(
     "/v1/match/image",
     auth=TokenAuth("match"),
-    response={200: ImageMatchOut, **ERRORS},
+    response={200: ImageMatchOut, **ERRORS, 503: ErrorOut},
     summary="Hash an image in memory and match it",
     description=(
         "Send the image as `multipart/form-data` in the field `image`. It is hashed in memory "
         "(PDQ, and MD5/SHA-1/SHA-256 of the file's bytes) and discarded: never written to "
         "disk, the database or the logs. The answer lists the hashes and their matches.\n\n"
-        "Errors: 400 not multipart or malformed; 413 larger than 50 MB; 422 no `image` "
-        "field, not an image, truncated or corrupt, or more than 89 megapixels (a "
-        "decompression bomb)."
+        "Errors: 400 not multipart or malformed; 413 larger than 20 MB; 422 no `image` "
+        "field, not an image, truncated or corrupt, or more than 16.8 megapixels (4096 x "
+        "4096; a JPEG up to 67, as it is decoded at reduced scale); 503 (with `Retry-After`) "
+        "when the server is hashing as many images as it allows at once."
     ),
     openapi_extra={"requestBody": _IMAGE_BODY},
 )
+@image_limits.limited_image_hashing
 def match_image(request):
     if not request.content_type.startswith("multipart/form-data"):
         return _error(400, _("Send the image as multipart/form-data in the field 'image'."))
@@ -381,14 +386,13 @@ def match_image(request):
             "image",
             "too_large",
         )
-    data = upload.read()
-    upload.close()
     try:
-        hashes = services.hash_image(data, dihedral=dihedral, max_bytes=MAX_IMAGE_BYTES)
+        # The in-memory upload itself is decoded and digested: no copy of its bytes is made.
+        hashes = services.hash_image(upload.file, dihedral=dihedral, max_bytes=MAX_IMAGE_BYTES)
     except ImageRejected as exc:
         return _error(*_rejection(exc))
     finally:
-        del data  # the only reference to the bytes: gone with the request
+        upload.close()  # frees the only copy of the bytes
     usable = hashes.quality >= PdqSignalType.min_quality
     queries: list[tuple[str, str, str | None]] = []
     if hashes.dihedral:
@@ -434,9 +438,11 @@ def _rejection(exc: ImageRejected) -> tuple[int, str, str, str]:
         "too_many_pixels": (
             422,
             _(
-                "The image has too many pixels (a decompression bomb?): "
-                "at most 89 megapixels are accepted."
-            ),
+                "The image has too many pixels to decode safely (a decompression bomb?): "
+                "at most %(mp).1f megapixels are accepted, fewer for 32-bit colour and for "
+                "TIFF or WebP."
+            )
+            % {"mp": DEFAULT_MAX_PIXELS / 1e6},
         ),
         "not_an_image": (422, _("The file is not an image in a supported format.")),
         "corrupt": (422, _("The image is truncated or corrupt.")),

@@ -13,6 +13,7 @@ import io
 import zipfile
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from typing import BinaryIO
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
@@ -967,20 +968,36 @@ class ImageHashes:
     sha256: str
 
 
-def hash_image(data: bytes, *, dihedral: bool = False, max_bytes: int) -> ImageHashes:
+def hash_image(data: bytes | BinaryIO, *, dihedral: bool = False, max_bytes: int) -> ImageHashes:
     """PDQ (with quality) and the exact digests of an image, computed in memory only.
 
-    Raises :class:`ostoja.matching.ImageRejected`. The caller drops ``data`` afterwards;
-    nothing here keeps, writes or logs it.
+    ``data``: the encoded image as bytes or a binary file object (an in-memory upload is
+    used as it is: its bytes are not copied). Raises :class:`ostoja.matching.ImageRejected`.
+    The caller drops ``data`` afterwards; nothing here keeps, writes or logs it.
     """
     from ostoja.matching import pdq_from_image
 
     result = pdq_from_image(data, dihedral=dihedral, max_bytes=max_bytes)
+    digests = [hashlib.md5(usedforsecurity=False), hashlib.sha1(usedforsecurity=False)]
+    digests.append(hashlib.sha256())
+    if isinstance(data, bytes | bytearray | memoryview):
+        for d in digests:
+            d.update(data)
+    elif isinstance(data, io.BytesIO):
+        with data.getbuffer() as view:  # the upload's own buffer, not a copy
+            for d in digests:
+                d.update(view)
+    else:
+        data.seek(0)
+        while chunk := data.read(1 << 20):
+            for d in digests:
+                d.update(chunk)
+    md5, sha1, sha256 = (d.hexdigest() for d in digests)
     return ImageHashes(
         pdq=result.hash,
         quality=result.quality,
         dihedral=result.dihedral,
-        md5=hashlib.md5(data, usedforsecurity=False).hexdigest(),
-        sha1=hashlib.sha1(data, usedforsecurity=False).hexdigest(),
-        sha256=hashlib.sha256(data).hexdigest(),
+        md5=md5,
+        sha1=sha1,
+        sha256=sha256,
     )

@@ -7,6 +7,7 @@ manage is 403.
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
@@ -17,6 +18,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from ostoja.core.body_limits import accepts_upload
 from ostoja.core.permissions import permission_required
 
 from . import permissions, services, signing
@@ -173,6 +175,7 @@ def entry_remove(request, slug, pk):
     )
 
 
+@accepts_upload(settings.FILE_UPLOAD_MAX_MEMORY_SIZE)
 @require_http_methods(["GET", "POST"])
 @permission_required(permissions.can_use_banks)
 def import_upload(request, slug):

@@ -23,6 +23,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from ostoja.core.body_limits import accepts_upload
 from ostoja.core.decorators import private_page
 from ostoja.core.permissions import permission_required
 from ostoja.directory import data
@@ -408,6 +409,7 @@ def change_reject(request, pk):
     return redirect("directory:manage")
 
 
+@accepts_upload(settings.FILE_UPLOAD_MAX_MEMORY_SIZE)
 @require_http_methods(["GET", "POST"])
 @permission_required(permissions.can_import)
 def import_view(request):

@@ -15,6 +15,9 @@ from django.utils.translation import gettext_lazy as _
 PACKAGE_DIR = Path(__file__).resolve().parents[2]  # src/ostoja
 BASE_DIR = PACKAGE_DIR.parents[1]  # repository root
 VAR_DIR = Path(os.environ.get("OSTOJA_VAR_DIR", BASE_DIR / "var"))
+# numba's cache of compiled matching kernels: a writable directory of our own (not the
+# package's __pycache__, which may be read-only), filled by `manage.py matching_warmup`.
+os.environ.setdefault("NUMBA_CACHE_DIR", str(VAR_DIR / "numba-cache"))
 
 
 def env_bool(name: str, default: bool = False) -> bool:
@@ -69,6 +72,7 @@ MIDDLEWARE = [
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "ostoja.core.middleware.FetchMetadataOriginMiddleware",
+    "ostoja.core.body_limits.RequestBodyLimitMiddleware",  # before CSRF reads the body
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
