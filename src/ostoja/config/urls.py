@@ -30,6 +30,7 @@ app_patterns = [
     path("", include("ostoja.directory.urls")),
     path("", include("ostoja.outbox.urls")),
     path("", include("ostoja.takedown.urls")),
+    path("", include("ostoja.safeguarding.urls")),
 ]
 
 urlpatterns += i18n_patterns(*app_patterns, prefix_default_language=False)

@@ -1,0 +1,28 @@
+from datetime import date
+
+from django.core.management.base import BaseCommand, CommandError
+from django.utils import timezone
+
+from ostoja.safeguarding import schedule
+
+
+class Command(BaseCommand):
+    help = (
+        "Recompute due re-checks of the vetting register and e-mail safeguarding officers "
+        "about records that need attention. Run daily."
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument("--today", help="act as if today were YYYY-MM-DD (tests, catch-up)")
+
+    def handle(self, *args, today=None, **options):
+        try:
+            day = date.fromisoformat(today) if today else timezone.localdate()
+        except ValueError:
+            raise CommandError("--today must be YYYY-MM-DD")
+        changed = schedule.recompute_due(today=day)
+        result = schedule.send_reminders(today=day)
+        self.stdout.write(
+            f"Due dates changed: {changed}; reminder e-mails queued: {result['emails']} "
+            f"({result['organisations']} organisation(s))."
+        )

@@ -1,0 +1,159 @@
+"""Role × URL expectations of the safeguarding register (see tests/matrix.py).
+
+Only safeguarding officers of the organisation reach its register. The world's manager holds
+the role in another organisation, so every page of this one is a 404 for them (a manager of
+the same organisation is tested in test_views.py: access log yes, register only when the
+officers allow it). Users without a safeguarding role anywhere get 403; coordinators too —
+platform administrators do not read criminal-record checks.
+"""
+
+from datetime import timedelta
+
+from django.core.files.uploadedfile import SimpleUploadedFile
+
+from tests.matrix import (
+    ALL_ROLES,
+    ANON,
+    MANAGER,
+    SAFEGUARD,
+    Case,
+)
+
+PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
+
+
+def sg(ok=200, manager=404):
+    result = {}
+    for role in ALL_ROLES:
+        if role is ANON:
+            result[role] = 302
+        elif role == SAFEGUARD:
+            result[role] = ok
+        elif role == MANAGER:
+            result[role] = manager
+        else:
+            result[role] = 403
+    return result
+
+
+def _record(world):
+    from ostoja.safeguarding import services, sharing
+    from tests.safeguarding import factories
+
+    org = world.orgs[SAFEGUARD]
+    officer = world.users[SAFEGUARD]
+    day = services.today() - timedelta(days=3)
+    person = factories.person(org, actor=officer)
+    services.record_check(
+        actor=officer,
+        person=person,
+        kind="register",
+        checked_on=day,
+        result="no_entry",
+        both_registers=True,
+        attachment=SimpleUploadedFile("wydruk.pdf", PDF, content_type="application/pdf"),
+    )
+    services.record_check(
+        actor=officer,
+        person=person,
+        kind="krk",
+        checked_on=day,
+        issued_on=day,
+        result="no_entry",
+        scope_confirmed=True,
+    )
+    services.record_residence(actor=officer, person=person, declared_on=day, text_version="v")
+    period = services.add_residence_period(
+        actor=officer,
+        person=person,
+        country="DE",
+        start_date=day - timedelta(days=800),
+        end_date=day - timedelta(days=400),
+    )
+    services.record_check(
+        actor=officer,
+        person=person,
+        kind="foreign_record",
+        country="DE",
+        checked_on=day,
+        issued_on=day,
+        result="no_entry",
+    )
+    engagement = services.add_engagement(
+        actor=officer,
+        person=person,
+        role="Trener",
+        activity="sport",
+        basis="volunteer",
+        start_date=services.today(),
+    )
+    consent, _code = sharing.create_share(
+        actor=officer, person=person, recipient=world.orgs[MANAGER], consent_on=day
+    )
+    world.extra.update(
+        person=person,
+        engagement=engagement,
+        period=period,
+        consent=consent,
+        check=person.checks.get(kind="register"),
+    )
+
+
+def _slug(world):
+    return {"slug": world.orgs[SAFEGUARD].slug}
+
+
+def _person(world):
+    return {**_slug(world), "pk": world.extra["person"].pk}
+
+
+MATRIX = {
+    "safeguarding:index": Case(expect=sg(302, manager=302)),
+    "safeguarding:register": Case(kwargs=_slug, expect=sg()),
+    "safeguarding:person_add": Case(kwargs=_slug, expect=sg()),
+    "safeguarding:share_redeem": Case(kwargs=_slug, expect=sg()),
+    "safeguarding:policy": Case(kwargs=_slug, expect=sg()),
+    "safeguarding:access_log": Case(kwargs=_slug, expect=sg()),
+    "safeguarding:export_csv": Case(setup=[_record], kwargs=_slug, expect=sg()),
+    "safeguarding:export_pdf": Case(setup=[_record], kwargs=_slug, expect=sg()),
+    "safeguarding:person": Case(setup=[_record], kwargs=_person, expect=sg()),
+    "safeguarding:person_edit": Case(setup=[_record], kwargs=_person, expect=sg()),
+    "safeguarding:person_delete": Case(
+        setup=[_record], kwargs=_person, method="post", expect=sg(302)
+    ),
+    "safeguarding:engagement_add": Case(setup=[_record], kwargs=_person, expect=sg()),
+    "safeguarding:engagement_end": Case(
+        setup=[_record],
+        kwargs=lambda w: {**_person(w), "engagement_pk": w.extra["engagement"].pk},
+        expect=sg(),
+    ),
+    "safeguarding:check_add": Case(
+        setup=[_record], kwargs=lambda w: {**_person(w), "kind": "krk"}, expect=sg()
+    ),
+    "safeguarding:attachment": Case(
+        setup=[_record],
+        kwargs=lambda w: {**_person(w), "check_pk": w.extra["check"].pk},
+        expect=sg(),
+    ),
+    "safeguarding:residence": Case(setup=[_record], kwargs=_person, expect=sg()),
+    "safeguarding:period_remove": Case(
+        setup=[_record],
+        kwargs=lambda w: {**_person(w), "period_pk": w.extra["period"].pk},
+        method="post",
+        expect=sg(302),
+    ),
+    "safeguarding:admit": Case(
+        setup=[_record],
+        kwargs=_person,
+        method="post",
+        data=lambda w: {"on": w.extra["engagement"].start_date.isoformat()},
+        expect=sg(302),
+    ),
+    "safeguarding:share_create": Case(setup=[_record], kwargs=_person, expect=sg()),
+    "safeguarding:share_withdraw": Case(
+        setup=[_record],
+        kwargs=lambda w: {**_person(w), "share_pk": w.extra["consent"].pk},
+        method="post",
+        expect=sg(302),
+    ),
+}
