@@ -17,6 +17,13 @@ pytestmark = pytest.mark.django_db
 TODAY = services.today()
 
 
+@pytest.fixture(autouse=True)
+def _english():
+    """Messages are compared in English (Polish is the default language)."""
+    with translation.override("en"):
+        yield
+
+
 def test_bad_pesel_is_refused_and_nothing_written(org, officer):
     born = date(1990, 5, 17)
     good = pesel.make(born, 1234)
