@@ -113,7 +113,7 @@ def to_csv(organisation) -> str:
     writer = csv.writer(out)
     writer.writerow(
         [
-            _("Name"),
+            _("Full name"),
             _("Engagements"),
             _("Admitted on"),
             _("Checks made (date · by whom)"),

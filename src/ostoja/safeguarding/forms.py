@@ -162,7 +162,7 @@ class RegisterFilterForm(forms.Form):
         ("adverse", _("entry found")),
         ("ended", _("engagement ended")),
     ]
-    q = forms.CharField(label=_("Name"), max_length=100, required=False)
+    q = forms.CharField(label=_("Full name"), max_length=100, required=False)
     status = forms.ChoiceField(label=_("Status"), choices=STATUS, required=False)
     activity = forms.ChoiceField(
         label=_("Kind of activity"), choices=[("", _("any"))] + Activity.choices, required=False
