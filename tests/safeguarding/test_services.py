@@ -345,3 +345,23 @@ def test_policy_validation_and_due_recomputed(org, officer):
     )
     p.refresh_from_db()
     assert p.recheck_due < old_due
+
+
+def test_ending_an_engagement_keeps_the_admission_on_record(org, officer):
+    p = factories.complete_checks(
+        factories.person(org, actor=officer), actor=officer, on=TODAY - timedelta(days=20)
+    )
+    engagement = services.add_engagement(
+        actor=officer,
+        person=p,
+        role="Trener",
+        activity="sport",
+        basis="volunteer",
+        start_date=TODAY - timedelta(days=10),
+    )
+    services.admit(actor=officer, person=p, on=TODAY - timedelta(days=10))
+    # engagement.person is the instance from before the admission.
+    assert engagement.person.admitted_on is None
+    services.end_engagement(actor=officer, engagement=engagement, end_date=TODAY)
+    p.refresh_from_db()
+    assert p.is_admitted and not p.has_open_engagement and p.engaged_until == TODAY

@@ -119,6 +119,9 @@ def person_status(person: Person) -> vetting.Status:
 def refresh_status(person: Person, *, policy: RegisterPolicy | None = None) -> vetting.Status:
     """Recompute the derived columns the register's lists filter on."""
     policy = policy or get_policy(person.organisation)
+    # The caller's instance may predate an admission made through another instance (e.g.
+    # ``engagement.person``): never write back a stale admission.
+    person.refresh_from_db(fields=["admitted_on", "admitted_by", "checks_completed_on"])
     st = person_status(person)
     engagements = list(person.engagements.values_list("start_date", "end_date"))
     person.complete = st.complete

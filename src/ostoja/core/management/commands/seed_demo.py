@@ -124,6 +124,7 @@ DEMO_APPS = [
     "ostoja.directory",
     "ostoja.network",
     "ostoja.pact",
+    "ostoja.safeguarding",
 ]
 
 
