@@ -157,3 +157,98 @@ MATRIX = {
         expect=sg(302),
     ),
 }
+
+
+def _standards(world):
+    from ostoja.safeguarding import elements, services, standards
+    from ostoja.safeguarding.models import StandardsTemplate
+
+    org = world.orgs[SAFEGUARD]
+    officer = world.users[SAFEGUARD]
+    text = "Treść elementu standardów ochrony małoletnich, wystarczająco długa."
+    doc = standards.start_draft(actor=officer, organisation=org)
+    standards.update_draft(
+        actor=officer,
+        document=doc,
+        sections=dict.fromkeys(elements.KEYS, text),
+        children_text=text,
+        parents_text=text,
+    )
+    standards.adopt(
+        actor=officer,
+        document=doc,
+        adopted_on=services.today(),
+        adopted_by_body="Zarząd",
+        decision_reference="1/2026",
+    )
+    standards.start_draft(actor=officer, organisation=org)  # a revision in progress
+    world.extra["questionnaire"] = standards.open_questionnaire(
+        actor=officer, organisation=org, audience="staff"
+    )
+    world.extra["template"] = StandardsTemplate.objects.create(name="Model", published=True)
+
+
+def only_coordinator(ok=200):
+    from tests.matrix import COORD
+
+    return {role: (302 if role is ANON else ok if role == COORD else 403) for role in ALL_ROLES}
+
+
+def _q(world):
+    return {**_slug(world), "pk": world.extra["questionnaire"].pk}
+
+
+MATRIX.update(
+    {
+        "safeguarding:template_list": Case(expect=only_coordinator()),
+        "safeguarding:template_new": Case(expect=only_coordinator()),
+        "safeguarding:template_edit": Case(
+            setup=[_standards],
+            kwargs=lambda w: {"pk": w.extra["template"].pk},
+            expect=only_coordinator(),
+        ),
+        "safeguarding:standards": Case(setup=[_standards], kwargs=_slug, expect=sg()),
+        "safeguarding:standards_start": Case(
+            setup=[_standards], kwargs=_slug, method="post", expect=sg(302)
+        ),
+        "safeguarding:standards_edit": Case(setup=[_standards], kwargs=_slug, expect=sg()),
+        "safeguarding:standards_adopt": Case(setup=[_standards], kwargs=_slug, expect=sg()),
+        "safeguarding:standards_review": Case(setup=[_standards], kwargs=_slug, expect=sg()),
+        "safeguarding:standards_paper": Case(setup=[_standards], kwargs=_slug, expect=sg()),
+        "safeguarding:procedures": Case(kwargs=_slug, expect=sg()),
+        # Any member of the organisation confirms; members of other organisations get 404.
+        "safeguarding:standards_acknowledge": Case(
+            setup=[_standards],
+            kwargs=_slug,
+            expect={
+                role: 302 if role is ANON else 200 if role == SAFEGUARD else 404
+                for role in ALL_ROLES
+            },
+        ),
+        "safeguarding:questionnaire_open": Case(
+            kwargs=_slug, method="post", data=lambda w: {"audience": "children"}, expect=sg(302)
+        ),
+        "safeguarding:questionnaire_close": Case(
+            setup=[_standards], kwargs=_q, method="post", expect=sg(302)
+        ),
+        "safeguarding:questionnaire_results": Case(setup=[_standards], kwargs=_q, expect=sg()),
+        # Public: no account needed.
+        "safeguarding:standards_public": Case(
+            setup=[_standards], kwargs=_slug, expect=dict.fromkeys(ALL_ROLES, 200)
+        ),
+        "safeguarding:standards_public_children": Case(
+            setup=[_standards], kwargs=_slug, expect=dict.fromkeys(ALL_ROLES, 200)
+        ),
+        "safeguarding:standards_public_parents": Case(
+            setup=[_standards], kwargs=_slug, expect=dict.fromkeys(ALL_ROLES, 200)
+        ),
+        "safeguarding:standards_pdf": Case(
+            setup=[_standards], kwargs=_slug, expect=dict.fromkeys(ALL_ROLES, 200)
+        ),
+        "safeguarding:questionnaire": Case(
+            setup=[_standards],
+            kwargs=lambda w: {"token": w.extra["questionnaire"].token},
+            expect=dict.fromkeys(ALL_ROLES, 200),
+        ),
+    }
+)

@@ -361,3 +361,178 @@ class ShareUse(models.Model):
 
     def __str__(self) -> str:
         return f"share use #{self.pk}"
+
+
+# --- child-protection standards (art. 22b–22c) ----------------------------------------------
+
+
+class OrganisationType(models.TextChoices):
+    ANY = "any", _("any organisation")
+    SCHOOL = "school", _("school or kindergarten")
+    CLUB = "club", _("sports club")
+    NGO = "ngo", _("non-governmental organisation")
+    MEDICAL = "medical", _("medical entity")
+    CULTURE = "culture", _("cultural institution")
+    CAMP = "camp", _("holiday or camp organiser")
+    RELIGIOUS = "religious", _("religious body")
+    AUTHORITY = "authority", _("local authority unit")
+
+
+class StandardsTemplate(models.Model):
+    """Model standards the coordinator curates (e.g. the network's model standards)."""
+
+    name = models.CharField(_("name"), max_length=200)
+    organisation_type = models.CharField(
+        _("for"), max_length=20, choices=OrganisationType.choices, default=OrganisationType.ANY
+    )
+    sections = models.JSONField(default=dict)  # element key -> text
+    children_text = models.TextField(_("short version for children"), blank=True)
+    parents_text = models.TextField(_("version for parents"), blank=True)
+    published = models.BooleanField(_("offered to organisations"), default=False)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("standards template")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class StandardsDocument(models.Model):
+    class Status(models.TextChoices):
+        DRAFT = "draft", _("draft")
+        ADOPTED = "adopted", _("in force")
+        SUPERSEDED = "superseded", _("superseded")
+
+    organisation = models.ForeignKey(
+        "organisations.Organisation", on_delete=models.CASCADE, related_name="standards"
+    )
+    version = models.PositiveIntegerField(default=1)
+    status = models.CharField(max_length=12, choices=Status.choices, default=Status.DRAFT)
+    based_on = models.ForeignKey(
+        StandardsTemplate, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    sections = models.JSONField(default=dict)
+    children_text = models.TextField(_("short version for children"), blank=True)
+    parents_text = models.TextField(_("version for parents"), blank=True)
+    adopted_on = models.DateField(_("adopted on"), null=True, blank=True)
+    adopted_by_body = models.CharField(_("adopted by"), max_length=200, blank=True)
+    decision_reference = models.CharField(_("decision"), max_length=200, blank=True)
+    adopted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    review_due = models.DateField(null=True, blank=True, db_index=True)
+    review_reminded_for = models.DateField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-version"]
+        verbose_name = _("child-protection standards")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["organisation", "version"], name="sg_standards_unique_version"
+            ),
+            models.UniqueConstraint(
+                fields=["organisation"],
+                condition=models.Q(status="adopted"),
+                name="sg_standards_one_in_force",
+            ),
+            models.UniqueConstraint(
+                fields=["organisation"],
+                condition=models.Q(status="draft"),
+                name="sg_standards_one_draft",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"standards #{self.pk} v{self.version}"
+
+
+class Acknowledgement(models.Model):
+    """A member of staff read a version of the standards (online, or on paper as recorded by
+    an officer)."""
+
+    document = models.ForeignKey(
+        StandardsDocument, on_delete=models.CASCADE, related_name="acknowledgements"
+    )
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
+    name = models.CharField(_("name"), max_length=200, blank=True)
+    on_paper = models.BooleanField(default=False)
+    acknowledged_on = models.DateField()
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-acknowledged_on", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["document", "user"],
+                condition=models.Q(user__isnull=False),
+                name="sg_ack_once_per_user",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"acknowledgement #{self.pk}"
+
+
+class StandardsReview(models.Model):
+    """art. 22c ust. 7: the assessment at least every two years, documented in writing."""
+
+    document = models.ForeignKey(
+        StandardsDocument, on_delete=models.CASCADE, related_name="reviews"
+    )
+    reviewed_on = models.DateField(_("date of the review"))
+    conclusions = models.TextField(_("conclusions: what changes and why"))
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-reviewed_on", "-id"]
+
+    def __str__(self) -> str:
+        return f"review #{self.pk}"
+
+
+class Questionnaire(models.Model):
+    """An anonymous monitoring questionnaire (no account, no cookie, no IP address stored)."""
+
+    class Audience(models.TextChoices):
+        STAFF = "staff", _("staff")
+        CHILDREN = "children", _("children")
+
+    organisation = models.ForeignKey(
+        "organisations.Organisation", on_delete=models.CASCADE, related_name="+"
+    )
+    audience = models.CharField(_("for"), max_length=10, choices=Audience.choices)
+    token = models.CharField(max_length=32, unique=True)
+    open = models.BooleanField(default=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"questionnaire #{self.pk}"
+
+
+class QuestionnaireAnswer(models.Model):
+    """One anonymous answer: the scores only, and the date (no time, so answers cannot be
+    matched to a visit)."""
+
+    questionnaire = models.ForeignKey(
+        Questionnaire, on_delete=models.CASCADE, related_name="answers"
+    )
+    scores = models.JSONField()
+    answered_on = models.DateField()
+
+    def __str__(self) -> str:
+        return f"answer #{self.pk}"

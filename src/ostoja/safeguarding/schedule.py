@@ -22,7 +22,7 @@ from collections import defaultdict
 from datetime import date
 
 from django.conf import settings
-from django.db import transaction
+from django.db import models, transaction
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import translation
@@ -193,3 +193,98 @@ def apply_retention(*, today: date) -> int:
                     data={"people": chunk},
                 )
     return len(expired)
+
+
+# --- child-protection standards -------------------------------------------------------------
+
+REVIEW_REMINDER_DAYS = 30
+
+
+def _officers(org_id):
+    return list(
+        Membership.objects.filter(
+            organisation_id=org_id, role=Role.SAFEGUARDING_OFFICER, user__is_active=True
+        ).select_related("user", "organisation")
+    )
+
+
+def standards_reminders(*, today: date) -> dict[str, int]:
+    """Reviews coming due (art. 22c ust. 7: at least every two years) → the organisation's
+    officers, "a record needs your attention"; standards in force not yet confirmed by a
+    member of the organisation → that member, at most once a week."""
+    from datetime import timedelta
+
+    from .models import Acknowledgement, StandardsDocument
+
+    reviews = acks = 0
+    due_docs = StandardsDocument.objects.filter(
+        status=StandardsDocument.Status.ADOPTED,
+        review_due__lte=today + timedelta(days=REVIEW_REMINDER_DAYS),
+    ).exclude(review_reminded_for=models.F("review_due"))
+    for doc in due_docs.select_related("organisation"):
+        officers = _officers(doc.organisation_id)
+        if not officers:
+            continue
+        with transaction.atomic():
+            for membership in officers:
+                user = membership.user
+                language = user.language or doc.organisation.language or "pl"
+                with translation.override(language):
+                    url = settings.SITE_URL + reverse(
+                        "safeguarding:standards", kwargs={"slug": doc.organisation.slug}
+                    )
+                    subject = _("Ostoja: a record needs your attention")
+                    body = render_to_string("safeguarding/email/attention.txt", {"url": url})
+                enqueue_email(
+                    dedup_key=f"safeguarding:review:{doc.pk}:{user.pk}:{doc.review_due}",
+                    to=[user.email],
+                    subject=subject,
+                    body_text=body,
+                    language=language,
+                    organisation=doc.organisation,
+                )
+                reviews += 1
+            StandardsDocument.objects.filter(pk=doc.pk).update(review_reminded_for=doc.review_due)
+            log_action(
+                "safeguarding.standards.review_reminder", organisation=doc.organisation, target=doc
+            )
+    week = today.isocalendar()
+    for doc in StandardsDocument.objects.filter(
+        status=StandardsDocument.Status.ADOPTED
+    ).select_related("organisation"):
+        confirmed = set(
+            Acknowledgement.objects.filter(document=doc, user__isnull=False).values_list(
+                "user_id", flat=True
+            )
+        )
+        members = (
+            Membership.objects.filter(organisation=doc.organisation, user__is_active=True)
+            .exclude(user_id__in=confirmed)
+            .select_related("user")
+        )
+        seen = set()
+        for membership in members:
+            user = membership.user
+            if user.pk in seen:
+                continue
+            seen.add(user.pk)
+            language = user.language or doc.organisation.language or "pl"
+            with translation.override(language):
+                url = settings.SITE_URL + reverse(
+                    "safeguarding:standards_acknowledge", kwargs={"slug": doc.organisation.slug}
+                )
+                subject = _("Ostoja: please read your organisation's child-protection standards")
+                body = render_to_string(
+                    "safeguarding/email/acknowledge.txt",
+                    {"url": url, "organisation": doc.organisation},
+                )
+            _message, created = enqueue_email(
+                dedup_key=f"safeguarding:ack:{doc.pk}:{user.pk}:{week[0]}-W{week[1]}",
+                to=[user.email],
+                subject=subject,
+                body_text=body,
+                language=language,
+                organisation=doc.organisation,
+            )
+            acks += int(created)
+    return {"review_emails": reviews, "acknowledgement_emails": acks}

@@ -1,11 +1,52 @@
 from django.urls import path
 
+from . import standards_views as sv
 from . import views
 
 app_name = "safeguarding"
 
 _person = "safeguarding/<slug:slug>/people/<int:pk>/"
+_std = "safeguarding/<slug:slug>/standards/"
 urlpatterns = [
+    # Child-protection standards (art. 22b–22c).
+    path("safeguarding-templates/", sv.template_list, name="template_list"),
+    path("safeguarding-templates/new/", sv.template_edit, name="template_new"),
+    path("safeguarding-templates/<int:pk>/", sv.template_edit, name="template_edit"),
+    path(_std, sv.overview, name="standards"),
+    path(_std + "start/", sv.start, name="standards_start"),
+    path(_std + "draft/", sv.edit, name="standards_edit"),
+    path(_std + "adopt/", sv.adopt, name="standards_adopt"),
+    path(_std + "review/", sv.review, name="standards_review"),
+    path(_std + "paper/", sv.paper_acknowledgement, name="standards_paper"),
+    path(_std + "acknowledge/", sv.acknowledge, name="standards_acknowledge"),
+    path(_std + "procedures/", sv.procedure_templates, name="procedures"),
+    path(_std + "questionnaires/open/", sv.questionnaire_open, name="questionnaire_open"),
+    path(
+        _std + "questionnaires/<int:pk>/close/",
+        sv.questionnaire_close,
+        name="questionnaire_close",
+    ),
+    path(
+        _std + "questionnaires/<int:pk>/",
+        sv.questionnaire_results,
+        name="questionnaire_results",
+    ),
+    path("standards/<slug:slug>/", sv.public, name="standards_public"),
+    path(
+        "standards/<slug:slug>/children/",
+        sv.public,
+        {"version": "children"},
+        name="standards_public_children",
+    ),
+    path(
+        "standards/<slug:slug>/parents/",
+        sv.public,
+        {"version": "parents"},
+        name="standards_public_parents",
+    ),
+    path("standards/<slug:slug>/standards.pdf", sv.public_pdf, name="standards_pdf"),
+    path("q/<str:token>/", sv.questionnaire_public, name="questionnaire"),
+    # Vetting register (art. 21).
     path("safeguarding/", views.index, name="index"),
     path("safeguarding/<slug:slug>/", views.register, name="register"),
     path("safeguarding/<slug:slug>/people/new/", views.person_add, name="person_add"),

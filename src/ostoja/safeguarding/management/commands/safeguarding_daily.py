@@ -8,8 +8,9 @@ from ostoja.safeguarding import schedule
 
 class Command(BaseCommand):
     help = (
-        "Recompute due re-checks of the vetting register and e-mail safeguarding officers "
-        "about records that need attention. Run daily."
+        "Recompute due re-checks of the vetting register, e-mail safeguarding officers about "
+        "records that need attention (re-checks, reviews of the standards) and remind staff "
+        "to confirm the standards. Run daily."
     )
 
     def add_arguments(self, parser):
@@ -22,7 +23,10 @@ class Command(BaseCommand):
             raise CommandError("--today must be YYYY-MM-DD")
         changed = schedule.recompute_due(today=day)
         result = schedule.send_reminders(today=day)
+        std = schedule.standards_reminders(today=day)
         self.stdout.write(
             f"Due dates changed: {changed}; reminder e-mails queued: {result['emails']} "
-            f"({result['organisations']} organisation(s))."
+            f"({result['organisations']} organisation(s)); standards: "
+            f"{std['review_emails']} review and {std['acknowledgement_emails']} "
+            f"acknowledgement reminder(s)."
         )
