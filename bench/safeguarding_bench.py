@@ -139,7 +139,7 @@ def generate(n_orgs: int, n_people: int, today: dt.date, seed: int = 16) -> dict
         for i in range(offset, min(n_people, offset + batch)):
             org = orgs[i % n_orgs]
             born = dt.date(1960, 1, 1) + dt.timedelta(days=rng.randrange(16000))
-            number = pesel.make(born, i % 10000)
+            number = pesel.make(born, i // n_orgs)  # unique within the organisation
             checked = today - dt.timedelta(days=rng.randrange(30, 1100))
             has_basic = rng.random() < 0.85
             germany = rng.random() < 0.10

@@ -252,3 +252,47 @@ MATRIX.update(
         ),
     }
 )
+
+
+def _intervention(world):
+    from ostoja.safeguarding import interventions, services
+
+    world.extra["intervention"] = interventions.open_intervention(
+        actor=world.users[SAFEGUARD],
+        organisation=world.orgs[SAFEGUARD],
+        child_name="A. B.",
+        child_details="",
+        concern="Opis zdarzenia.",
+        opened_on=services.today(),
+    )
+
+
+def _iv(world):
+    return {**_slug(world), "pk": world.extra["intervention"].pk}
+
+
+MATRIX.update(
+    {
+        "safeguarding:interventions": Case(kwargs=_slug, expect=sg()),
+        "safeguarding:intervention_new": Case(kwargs=_slug, expect=sg()),
+        "safeguarding:intervention": Case(setup=[_intervention], kwargs=_iv, expect=sg()),
+        "safeguarding:intervention_step": Case(
+            setup=[_intervention],
+            kwargs=_iv,
+            method="post",
+            data=lambda w: {
+                "kind": "note",
+                "on": w.extra["intervention"].opened_on.isoformat(),
+                "text": "Notatka.",
+            },
+            expect=sg(302),
+        ),
+        "safeguarding:intervention_close": Case(
+            setup=[_intervention],
+            kwargs=_iv,
+            method="post",
+            data=lambda w: {"closed_on": w.extra["intervention"].opened_on.isoformat()},
+            expect=sg(302),
+        ),
+    }
+)

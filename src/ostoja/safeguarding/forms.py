@@ -146,6 +146,11 @@ class PolicyForm(forms.Form):
         min_value=1,
         max_value=120,
     )
+    intervention_retention_months = forms.IntegerField(
+        label=_("Delete an intervention record this many months after it is closed"),
+        min_value=1,
+        max_value=360,
+    )
     managers_may_read = forms.BooleanField(
         label=_("Organisation managers may read the register (with two-factor authentication)"),
         required=False,

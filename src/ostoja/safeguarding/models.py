@@ -19,6 +19,10 @@ from . import vetting
 from .fields import EncryptedDateField, EncryptedTextField
 
 
+def default_intervention_retention_months() -> int:
+    return int(getattr(settings, "OSTOJA_INTERVENTION_RETENTION_MONTHS", 120))
+
+
 def default_retention_months() -> int:
     return int(getattr(settings, "OSTOJA_SAFEGUARDING_RETENTION_MONTHS", 36))
 
@@ -38,6 +42,10 @@ class RegisterPolicy(models.Model):
     retention_months = models.PositiveSmallIntegerField(
         _("delete a record this many months after the engagement ends"),
         default=default_retention_months,
+    )
+    intervention_retention_months = models.PositiveSmallIntegerField(
+        _("delete an intervention record this many months after it is closed"),
+        default=default_intervention_retention_months,
     )
     managers_may_read = models.BooleanField(
         _("organisation managers may read the register"), default=False
@@ -285,11 +293,13 @@ class AccessLogEntry(models.Model):
         VIEWED = "viewed", _("opened the record")
         ATTACHMENT = "attachment", _("opened an attachment")
         EXPORTED = "exported", _("exported the register")
+        INTERVENTION = "intervention", _("opened an intervention record")
 
     organisation = models.ForeignKey(
         "organisations.Organisation", on_delete=models.CASCADE, related_name="+"
     )
     person_id_ref = models.BigIntegerField(null=True, blank=True)
+    intervention_id_ref = models.BigIntegerField(null=True, blank=True)
     kind = models.CharField(max_length=20, choices=Kind.choices)
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
@@ -536,3 +546,69 @@ class QuestionnaireAnswer(models.Model):
 
     def __str__(self) -> str:
         return f"answer #{self.pk}"
+
+
+# --- intervention records ---------------------------------------------------------------------
+
+
+class Intervention(models.Model):
+    """The documentation the standards require when harm is suspected (the intervention card,
+    steps, notifications, support plan). Safeguarding officers of the organisation only;
+    everything that could identify the child is encrypted; every view is logged."""
+
+    class Status(models.TextChoices):
+        OPEN = "open", _("in progress")
+        CLOSED = "closed", _("closed")
+
+    organisation = models.ForeignKey(
+        "organisations.Organisation", on_delete=models.CASCADE, related_name="+"
+    )
+    number = models.PositiveIntegerField()
+    child_name = EncryptedTextField(_("child (name, or initials)"))
+    child_details = EncryptedTextField(_("age, group or class"), blank=True, default="")
+    concern = EncryptedTextField(_("what was observed or reported"))
+    opened_on = models.DateField(_("opened on"))
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.OPEN)
+    closed_on = models.DateField(_("closed on"), null=True, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-opened_on", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["organisation", "number"], name="sg_intervention_unique_number"
+            )
+        ]
+        indexes = [models.Index(fields=["organisation", "status"], name="sg_interv_org_status")]
+
+    def __str__(self) -> str:
+        return f"intervention #{self.pk}"
+
+
+class InterventionStep(models.Model):
+    class Kind(models.TextChoices):
+        STEP = "step", _("step taken")
+        POLICE = "police", _("notification to the police or prosecutor")
+        COURT = "court", _("notification to the family court")
+        BLUE_CARD = "blue_card", _("'Blue Card' procedure")
+        SUPPORT_PLAN = "support_plan", _("support plan")
+        NOTE = "note", _("note")
+
+    intervention = models.ForeignKey(Intervention, on_delete=models.CASCADE, related_name="steps")
+    kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
+    on = models.DateField(_("date"))
+    text = EncryptedTextField(_("description"))
+    reference = models.CharField(
+        _("reference (e.g. of the notification)"), max_length=100, blank=True, default=""
+    )
+    recorded_by_label = models.CharField(max_length=254, blank=True, default="")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["on", "id"]
+
+    def __str__(self) -> str:
+        return f"intervention step #{self.pk}"

@@ -65,6 +65,7 @@ def update_policy(
     reminder_days: int,
     retention_months: int,
     managers_may_read: bool,
+    intervention_retention_months: int | None = None,
 ) -> RegisterPolicy:
     if not 1 <= recheck_months <= 120:
         raise SafeguardingError(_("Re-checks: between 1 and 120 months."), field="recheck_months")
@@ -72,6 +73,11 @@ def update_policy(
         raise SafeguardingError(_("Reminders: between 0 and 365 days."), field="reminder_days")
     if not 1 <= retention_months <= 120:
         raise SafeguardingError(_("Retention: between 1 and 120 months."), field="retention_months")
+    if intervention_retention_months is not None and not 1 <= intervention_retention_months <= 360:
+        raise SafeguardingError(
+            _("Retention of intervention records: between 1 and 360 months."),
+            field="intervention_retention_months",
+        )
     with transaction.atomic():
         policy, _created = RegisterPolicy.objects.select_for_update().get_or_create(
             organisation=organisation
@@ -81,6 +87,8 @@ def update_policy(
         policy.reminder_days = reminder_days
         policy.retention_months = retention_months
         policy.managers_may_read = managers_may_read
+        if intervention_retention_months is not None:
+            policy.intervention_retention_months = intervention_retention_months
         policy.save()
         if changed:
             for person in Person.objects.of(organisation).iterator():
@@ -95,6 +103,7 @@ def update_policy(
                 "reminder_days": reminder_days,
                 "retention_months": retention_months,
                 "managers_may_read": managers_may_read,
+                "intervention_retention_months": policy.intervention_retention_months,
             },
         )
     return policy

@@ -19,7 +19,7 @@ from ostoja.core.ratelimit import CacheRateLimiter
 from ostoja.organisations.models import Organisation
 from ostoja.organisations.permissions import is_coordinator, roles_of
 
-from . import elements, permissions, procedures, services, standards
+from . import elements, interventions, permissions, procedures, services, standards
 from .errors import SafeguardingError
 from .forms import date_field
 from .models import (
@@ -230,6 +230,8 @@ def overview(request, slug):
             "reviews": in_force.reviews.all() if in_force else [],
             "questionnaires": Questionnaire.objects.filter(organisation=org),
             "today": services.today(),
+            # Outside the records themselves, only counts (issue 16, intervention records).
+            "intervention_counts": interventions.counts(org),
         },
     )
 

@@ -1,5 +1,6 @@
 from django.urls import path
 
+from . import intervention_views as iv
 from . import standards_views as sv
 from . import views
 
@@ -46,6 +47,28 @@ urlpatterns = [
     ),
     path("standards/<slug:slug>/standards.pdf", sv.public_pdf, name="standards_pdf"),
     path("q/<str:token>/", sv.questionnaire_public, name="questionnaire"),
+    # Intervention records (officers only).
+    path("safeguarding/<slug:slug>/interventions/", iv.intervention_list, name="interventions"),
+    path(
+        "safeguarding/<slug:slug>/interventions/new/",
+        iv.intervention_new,
+        name="intervention_new",
+    ),
+    path(
+        "safeguarding/<slug:slug>/interventions/<int:pk>/",
+        iv.intervention_detail,
+        name="intervention",
+    ),
+    path(
+        "safeguarding/<slug:slug>/interventions/<int:pk>/steps/",
+        iv.intervention_step,
+        name="intervention_step",
+    ),
+    path(
+        "safeguarding/<slug:slug>/interventions/<int:pk>/close/",
+        iv.intervention_close,
+        name="intervention_close",
+    ),
     # Vetting register (art. 21).
     path("safeguarding/", views.index, name="index"),
     path("safeguarding/<slug:slug>/", views.register, name="register"),

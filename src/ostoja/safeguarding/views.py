@@ -640,6 +640,7 @@ def policy(request, slug):
             "reminder_days": current.reminder_days,
             "retention_months": current.retention_months,
             "managers_may_read": current.managers_may_read,
+            "intervention_retention_months": current.intervention_retention_months,
         },
     )
     if request.method == "POST" and form.is_valid():

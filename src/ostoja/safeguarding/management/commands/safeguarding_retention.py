@@ -21,4 +21,9 @@ class Command(BaseCommand):
         except ValueError:
             raise CommandError("--today must be YYYY-MM-DD")
         count = schedule.apply_retention(today=day)
-        self.stdout.write(f"Deleted {count} record(s) past retention.")
+        from ostoja.safeguarding import interventions
+
+        closed = interventions.apply_retention(today=day)
+        self.stdout.write(
+            f"Deleted {count} record(s) past retention and {closed} intervention record(s)."
+        )
