@@ -187,6 +187,10 @@ MFA_REAUTHENTICATION_REQUIRED = False
 OSTOJA_SAFEGUARDING_RETENTION_MONTHS = int(
     os.environ.get("OSTOJA_SAFEGUARDING_RETENTION_MONTHS", "36")
 )
+# … and months after an intervention record is closed before it is deleted.
+OSTOJA_INTERVENTION_RETENTION_MONTHS = int(
+    os.environ.get("OSTOJA_INTERVENTION_RETENTION_MONTHS", "120")
+)
 # Staff idle timeout (minutes) for users whose role reaches hotline data or administration.
 OSTOJA_STAFF_IDLE_TIMEOUT_MINUTES = int(os.environ.get("OSTOJA_STAFF_IDLE_TIMEOUT_MINUTES", "30"))
 SESSION_COOKIE_AGE = 60 * 60 * 12
