@@ -296,3 +296,28 @@ MATRIX.update(
         ),
     }
 )
+
+
+def _training(world):
+    from ostoja.safeguarding import services, training
+
+    world.extra["training"] = training.record_training(
+        actor=None,
+        organisation=world.orgs[SAFEGUARD],
+        person_name="Jan",
+        title="Standardy",
+        completed_on=services.today(),
+    )
+
+
+MATRIX.update(
+    {
+        "safeguarding:trainings": Case(kwargs=_slug, expect=sg()),
+        "safeguarding:training_delete": Case(
+            setup=[_training],
+            kwargs=lambda w: {**_slug(w), "pk": w.extra["training"].pk},
+            method="post",
+            expect=sg(302),
+        ),
+    }
+)

@@ -612,3 +612,33 @@ class InterventionStep(models.Model):
 
     def __str__(self) -> str:
         return f"intervention step #{self.pk}"
+
+
+# --- training records -------------------------------------------------------------------------
+
+
+class TrainingRecord(models.Model):
+    """Who completed which training on the standards, and when it is due again."""
+
+    class Source(models.TextChoices):
+        NETWORK = "network", _("the network's training")
+        MANUAL = "manual", _("recorded by hand")
+
+    organisation = models.ForeignKey(
+        "organisations.Organisation", on_delete=models.CASCADE, related_name="+"
+    )
+    person_name = models.CharField(_("member of staff"), max_length=200)
+    title = models.CharField(_("training"), max_length=200)
+    completed_on = models.DateField(_("completed on"))
+    source = models.CharField(_("source"), max_length=10, choices=Source.choices)
+    valid_months = models.PositiveSmallIntegerField(_("repeat after (months)"), default=24)
+    due_on = models.DateField(_("due again"))
+    recorded_by_label = models.CharField(max_length=254, blank=True, default="")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["due_on", "person_name", "id"]
+        indexes = [models.Index(fields=["organisation", "due_on"], name="sg_training_org_due")]
+
+    def __str__(self) -> str:
+        return f"training record #{self.pk}"

@@ -2,6 +2,7 @@ from django.urls import path
 
 from . import intervention_views as iv
 from . import standards_views as sv
+from . import training_views as tv
 from . import views
 
 app_name = "safeguarding"
@@ -68,6 +69,13 @@ urlpatterns = [
         "safeguarding/<slug:slug>/interventions/<int:pk>/close/",
         iv.intervention_close,
         name="intervention_close",
+    ),
+    # Training records.
+    path("safeguarding/<slug:slug>/training/", tv.trainings, name="trainings"),
+    path(
+        "safeguarding/<slug:slug>/training/<int:pk>/delete/",
+        tv.training_delete,
+        name="training_delete",
     ),
     # Vetting register (art. 21).
     path("safeguarding/", views.index, name="index"),
