@@ -13,10 +13,11 @@ A benchmark, not a test. For each database, in a child process of its own:
    queries, template): the list, "missing checks", "re-check due", a name search and an
    activity filter, for ``--sample`` random organisations each, after a warm-up; p50/p95 per
    page and overall;
-4. **nightly computation**: ``manage.py safeguarding_daily`` (due dates of every admitted
-   person recomputed from the checks, reminders queued in the outbox) timed twice — from
-   scratch (every due date cleared first) and in the steady state — and checked against the
-   due dates computed at generation time and the number of organisations with records due.
+4. **nightly computation**: ``manage.py safeguarding_daily`` (records due within each
+   organisation's reminder window found, one reminder per officer queued in the outbox) on
+   the first night and the next; then the repair path ``--recompute`` (every due date cleared
+   and recomputed from the checks), checked against the due dates computed at generation
+   time and the number of organisations with records due.
 
     python bench/safeguarding_bench.py --write
     python bench/safeguarding_bench.py --only sqlite --people 5000 --orgs 100
@@ -69,6 +70,9 @@ def setup_django(url: str) -> None:
     module.DATABASES = {"default": database}
     module.LOGGING = {"version": 1, "disable_existing_loggers": False}
     module.ALLOWED_HOSTS = ["testserver"]
+    # Reminders are queued in the outbox (what the nightly run does); sending them is the
+    # outbox worker's job and is not part of the measurement.
+    module.OUTBOX_DELIVER_ON_COMMIT = False
     sys.modules["safeguarding_bench_settings"] = module
     os.environ["DJANGO_SETTINGS_MODULE"] = "safeguarding_bench_settings"
     import django
@@ -294,23 +298,29 @@ def measure_nightly(data: dict, today: dt.date) -> dict:
     from ostoja.outbox.models import OutboxMessage
     from ostoja.safeguarding.models import Person
 
+    def timed(**kwargs) -> float:
+        t0 = time.perf_counter()
+        call_command("safeguarding_daily", today=today.isoformat(), stdout=StringIO(), **kwargs)
+        return time.perf_counter() - t0
+
+    # The nightly run: who is due, reminders queued (every organisation has records due).
+    nightly = timed()
+    emails = OutboxMessage.objects.count()
+    steady = timed()  # the next night: nothing new
+    repeated = OutboxMessage.objects.count() - emails
+    # The repair path: every due date recomputed from the checks, from scratch.
     Person.objects.update(recheck_due=None)
-    t0 = time.perf_counter()
-    call_command("safeguarding_daily", today=today.isoformat(), stdout=StringIO())
-    scratch = time.perf_counter() - t0
+    recompute = timed(recompute=True)
     got = dict(Person.objects.values_list("id", "recheck_due"))
     wrong = sum(1 for pk, due in data["expected_due"].items() if got.get(pk) != due)
-    emails = OutboxMessage.objects.count()
-    t0 = time.perf_counter()
-    call_command("safeguarding_daily", today=today.isoformat(), stdout=StringIO())
-    steady = time.perf_counter() - t0
     return {
-        "from_scratch_s": scratch,
+        "nightly_s": nightly,
         "steady_s": steady,
+        "recompute_s": recompute,
         "wrong_due_dates": wrong,
         "emails": emails,
         "expected_emails": len(data["due_orgs"]),
-        "second_run_new_emails": OutboxMessage.objects.count() - emails,
+        "second_run_new_emails": repeated,
     }
 
 
@@ -376,11 +386,13 @@ def report(results: dict, args) -> str:
             + " |"
         )
     for key, what in [
-        ("from_scratch_s", "nightly: every due date recomputed + reminders"),
-        ("steady_s", "nightly: steady state (nothing changed)"),
+        ("nightly_s", "nightly: records due found, reminders queued"),
+        ("steady_s", "nightly: the next night (nothing new)"),
+        ("recompute_s", "repair: every due date recomputed from the checks"),
     ]:
         cells = [f"{r['nightly'][key]:.2f} s" for r in results.values()]
-        lines.append(f"| {what} | < 5 s | " + " | ".join(cells) + " |")
+        target = "—" if key == "recompute_s" else "< 5 s"
+        lines.append(f"| {what} | {target} | " + " | ".join(cells) + " |")
     cells = [
         f"{r['nightly']['wrong_due_dates']} wrong due dates; {r['nightly']['emails']} "
         f"e-mails for {r['nightly']['expected_emails']} organisations due; "

@@ -45,9 +45,11 @@ def _policies() -> dict[int, RegisterPolicy]:
 
 
 def recompute_due(*, today: date) -> int:
-    """Recompute every admitted person's re-check due date from the checks in the database
-    (the services keep it current; this catches policy changes and anything edited outside
-    them). Returns the number of rows changed. A few aggregate queries, in batches."""
+    """Recompute every admitted person's re-check due date from the checks in the database.
+
+    Not needed nightly: every service (and a policy change) keeps ``recheck_due`` current.
+    This is the repair path (``safeguarding_daily --recompute``) for data edited outside the
+    services. Returns the number of rows changed."""
     policies = _policies()
     default_months = RegisterPolicy().recheck_months
     changed = 0
@@ -89,9 +91,14 @@ def recompute_due(*, today: date) -> int:
             due = vetting.recheck_due(st, policy.recheck_months if policy else default_months)
             if due != p["recheck_due"]:
                 updates.append(Person(id=p["id"], recheck_due=due))
-        if updates:
-            Person.objects.bulk_update(updates, ["recheck_due"], batch_size=500)
-            changed += len(updates)
+        # One UPDATE per distinct date (a few hundred at most) instead of a CASE per row.
+        by_due = defaultdict(list)
+        for person in updates:
+            by_due[person.recheck_due].append(person.id)
+        with transaction.atomic():
+            for due, pks in by_due.items():
+                Person.objects.filter(pk__in=pks).update(recheck_due=due)
+        changed += len(updates)
     return changed
 
 
@@ -118,7 +125,15 @@ def due_for_reminder(*, today: date):
 
 def send_reminders(*, today: date) -> dict[str, int]:
     """One e-mail per officer of each organisation with records newly due; the e-mail says
-    only that a record needs attention."""
+    only that a record needs attention. One transaction for the run: the messages, the
+    "reminded" marks and the audit entries are written together or not at all (a failed run
+    is simply repeated the next night), and a run costs one commit, not one per organisation.
+    """
+    with transaction.atomic():
+        return _send_reminders(today=today)
+
+
+def _send_reminders(*, today: date) -> dict[str, int]:
     sent = organisations = 0
     for org_id, people in due_for_reminder(today=today).items():
         officers = list(
@@ -154,8 +169,9 @@ def send_reminders(*, today: date) -> dict[str, int]:
                     sensitive=True,
                 )
                 sent += 1
-            for pid, recheck_due in people:
-                Person.objects.filter(pk=pid).update(reminded_for=recheck_due)
+            Person.objects.filter(pk__in=[pid for pid, _due in people]).update(
+                reminded_for=models.F("recheck_due")
+            )
             log_action(
                 "safeguarding.reminder.sent",
                 organisation=officers[0].organisation,

@@ -15,13 +15,19 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("--today", help="act as if today were YYYY-MM-DD (tests, catch-up)")
+        parser.add_argument(
+            "--recompute",
+            action="store_true",
+            help="first recompute every due date from the checks (repair; the services keep "
+            "them current)",
+        )
 
-    def handle(self, *args, today=None, **options):
+    def handle(self, *args, today=None, recompute=False, **options):
         try:
             day = date.fromisoformat(today) if today else timezone.localdate()
         except ValueError:
             raise CommandError("--today must be YYYY-MM-DD")
-        changed = schedule.recompute_due(today=day)
+        changed = schedule.recompute_due(today=day) if recompute else 0
         result = schedule.send_reminders(today=day)
         std = schedule.standards_reminders(today=day)
         self.stdout.write(
