@@ -32,6 +32,7 @@ app_patterns = [
     path("", include("ostoja.takedown.urls")),
     path("", include("ostoja.pact.urls")),
     path("", include("ostoja.scheduler.urls")),
+    path("", include("ostoja.safeguarding.urls")),
 ]
 
 urlpatterns += i18n_patterns(*app_patterns, prefix_default_language=False)

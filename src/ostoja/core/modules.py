@@ -87,6 +87,16 @@ MODULES: list[Module] = [
         roles=frozenset({Role.SERVICE_EDITOR, Role.COORDINATOR}),
     ),
     Module(
+        "safeguarding",
+        _("Safeguarding"),
+        _(
+            "A vetting register for everyone who works with children (the checks of art. 21 "
+            "of the Act of 13 May 2016): what is missing, re-checks, export for an inspection."
+        ),
+        staff_url_name="safeguarding:index",
+        roles=frozenset({Role.SAFEGUARDING_OFFICER, Role.ORGANISATION_MANAGER}),
+    ),
+    Module(
         "network",
         _("Partnership network"),
         _(

@@ -62,6 +62,7 @@ INSTALLED_APPS = [
     "ostoja.takedown",
     "ostoja.pact",
     "ostoja.scheduler",
+    "ostoja.safeguarding",
 ]
 
 MIDDLEWARE = [
@@ -188,6 +189,14 @@ MFA_TOTP_TOLERANCE = 1
 # sessions already expire after 30 idle minutes, so a fresh login is trusted for MFA changes.
 MFA_REAUTHENTICATION_REQUIRED = False
 
+# Safeguarding register: months after the last engagement before a record is deleted.
+OSTOJA_SAFEGUARDING_RETENTION_MONTHS = int(
+    os.environ.get("OSTOJA_SAFEGUARDING_RETENTION_MONTHS", "36")
+)
+# … and months after an intervention record is closed before it is deleted.
+OSTOJA_INTERVENTION_RETENTION_MONTHS = int(
+    os.environ.get("OSTOJA_INTERVENTION_RETENTION_MONTHS", "120")
+)
 # Staff idle timeout (minutes) for users whose role reaches hotline data or administration.
 OSTOJA_STAFF_IDLE_TIMEOUT_MINUTES = int(os.environ.get("OSTOJA_STAFF_IDLE_TIMEOUT_MINUTES", "30"))
 SESSION_COOKIE_AGE = 60 * 60 * 12

@@ -8,6 +8,8 @@ from .base import VAR_DIR, env_list
 DEBUG = True
 SECRET_KEY = os.environ.get("SECRET_KEY") or "dev-only-insecure-key-do-not-use-in-production"  # noqa: F405
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "127.0.0.1,localhost,[::1]")
+# Fixed, published safeguarding keys when OSTOJA_SAFEGUARDING_KEYS is not set (dev only).
+OSTOJA_SAFEGUARDING_DEV_KEYS = True
 EMAIL_BACKEND = os.environ.get(  # noqa: F405
     "EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend"
 )

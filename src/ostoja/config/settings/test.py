@@ -6,6 +6,8 @@ DEBUG = False
 SECRET_KEY = "test-secret-key-not-for-production-0123456789abcdef"  # noqa: S105
 ALLOWED_HOSTS = ["testserver", "127.0.0.1", "localhost"]
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+# Fixed, published safeguarding keys when OSTOJA_SAFEGUARDING_KEYS is not set (tests only).
+OSTOJA_SAFEGUARDING_DEV_KEYS = True
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 if OSTOJA_TASK_BACKEND == "rq":  # noqa: F405
     # The background-work tests a second time through Redis (`make test-rq`): RQ's own backend,

@@ -125,6 +125,7 @@ DEMO_APPS = [
     "ostoja.directory",
     "ostoja.network",
     "ostoja.pact",
+    "ostoja.safeguarding",
 ]
 
 

@@ -1,0 +1,306 @@
+"""The register's scheduled work: due re-checks, reminders, retention (see ``jobs.py``).
+
+Reminder e-mails go through the outbox to the organisation's safeguarding officers and say
+only that a record needs attention, with a link: never a name, date of birth or result.
+
+Retention: a record is deleted ``RegisterPolicy.retention_months`` (default
+``OSTOJA_SAFEGUARDING_RETENTION_MONTHS``, 36) after the person's last engagement ended, or
+after the record was created when no engagement was ever recorded (a candidate not taken on).
+The Act of 13 May 2016 sets no period for keeping these records; the organisation must be able
+to show an inspection that it made the checks before admitting each person (art. 21, and the
+offence of art. 23), and GDPR art. 5(1)(e) forbids keeping them longer than needed. Three years
+after the engagement covers the usual limitation periods for the organiser's liability; an
+organisation can shorten or lengthen it (1–120 months). This choice is ours, not the Act's:
+to be confirmed by each organisation against the consolidated text and its own obligations
+(e.g. personnel files under the Labour Code art. 94 pkt 9b, where they apply).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections import defaultdict
+from datetime import date
+
+from django.conf import settings
+from django.db import models, transaction
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import translation
+from django.utils.translation import gettext as _
+
+from ostoja.audit.services import log_action
+from ostoja.organisations.models import Membership, Organisation
+from ostoja.organisations.roles import Role
+from ostoja.outbox.services import enqueue_email
+
+from . import vetting
+from .models import Check, Person, RegisterPolicy, ResidenceDeclaration, ResidencePeriod
+
+logger = logging.getLogger(__name__)
+BATCH = 2000
+
+
+def _policies() -> dict[int, RegisterPolicy]:
+    return {p.organisation_id: p for p in RegisterPolicy.objects.all()}
+
+
+def recompute_due(*, today: date) -> int:
+    """Recompute every admitted person's re-check due date from the checks in the database.
+
+    Not needed nightly: every service (and a policy change) keeps ``recheck_due`` current.
+    This is the repair path (``safeguarding_daily --recompute``) for data edited outside the
+    services. Returns the number of rows changed."""
+    policies = _policies()
+    default_months = RegisterPolicy().recheck_months
+    changed = 0
+    last_id = 0
+    while True:
+        people = list(
+            Person.objects.filter(admitted_on__isnull=False, id__gt=last_id)
+            .order_by("id")
+            .values("id", "organisation_id", "citizenships", "recheck_due")[:BATCH]
+        )
+        if not people:
+            break
+        last_id = people[-1]["id"]
+        ids = [p["id"] for p in people]
+        checks = defaultdict(list)
+        for pid, kind, country, on, result in Check.objects.filter(person_id__in=ids).values_list(
+            "person_id", "kind", "country", "checked_on", "result"
+        ):
+            checks[pid].append(vetting.RecordedCheck(kind, on, country, result))
+        declared = dict(
+            ResidenceDeclaration.objects.filter(person_id__in=ids).values_list(
+                "person_id", "declared_on"
+            )
+        )
+        periods = defaultdict(list)
+        for pid, country, start, end in ResidencePeriod.objects.filter(
+            person_id__in=ids
+        ).values_list("person_id", "country", "start_date", "end_date"):
+            periods[pid].append(vetting.Period(country, start, end))
+        updates = []
+        for p in people:
+            st = vetting.status(
+                citizenships=p["citizenships"],
+                declared_on=declared.get(p["id"]),
+                periods=periods[p["id"]],
+                checks=checks[p["id"]],
+            )
+            policy = policies.get(p["organisation_id"])
+            due = vetting.recheck_due(st, policy.recheck_months if policy else default_months)
+            if due != p["recheck_due"]:
+                updates.append(Person(id=p["id"], recheck_due=due))
+        # One UPDATE per distinct date (a few hundred at most) instead of a CASE per row.
+        by_due = defaultdict(list)
+        for person in updates:
+            by_due[person.recheck_due].append(person.id)
+        with transaction.atomic():
+            for due, pks in by_due.items():
+                Person.objects.filter(pk__in=pks).update(recheck_due=due)
+        changed += len(updates)
+    return changed
+
+
+def due_for_reminder(*, today: date):
+    """Admitted people in an engagement whose re-check falls within their organisation's
+    reminder window and who were not yet reminded of this due date."""
+    from datetime import timedelta
+
+    policies = _policies()
+    default = RegisterPolicy()
+    widest = max([p.reminder_days for p in policies.values()] + [default.reminder_days])
+    candidates = Person.objects.filter(
+        has_open_engagement=True,
+        recheck_due__isnull=False,
+        recheck_due__lte=today + timedelta(days=widest),
+    ).values_list("id", "organisation_id", "recheck_due", "reminded_for")
+    due = defaultdict(list)
+    for pid, org_id, recheck_due, reminded_for in candidates:
+        days = (policies.get(org_id) or default).reminder_days
+        if recheck_due <= today + timedelta(days=days) and reminded_for != recheck_due:
+            due[org_id].append((pid, recheck_due))
+    return due
+
+
+def send_reminders(*, today: date) -> dict[str, int]:
+    """One e-mail per officer of each organisation with records newly due; the e-mail says
+    only that a record needs attention. One transaction for the run: the messages, the
+    "reminded" marks and the audit entries are written together or not at all (a failed run
+    is simply repeated the next night), and a run costs one commit, not one per organisation.
+    """
+    with transaction.atomic():
+        return _send_reminders(today=today)
+
+
+def _send_reminders(*, today: date) -> dict[str, int]:
+    sent = organisations = 0
+    for org_id, people in due_for_reminder(today=today).items():
+        officers = list(
+            Membership.objects.filter(
+                organisation_id=org_id, role=Role.SAFEGUARDING_OFFICER, user__is_active=True
+            ).select_related("user", "organisation")
+        )
+        if not officers:
+            # Nobody to tell: not marked, so the reminder goes out once an officer exists.
+            logger.warning("safeguarding: organisation %s has records due and no officer", org_id)
+            continue
+        with transaction.atomic():
+            for membership in officers:
+                user = membership.user
+                language = user.language or membership.organisation.language or "pl"
+                with translation.override(language):
+                    url = (
+                        settings.SITE_URL
+                        + reverse(
+                            "safeguarding:register", kwargs={"slug": membership.organisation.slug}
+                        )
+                        + "?status=due"
+                    )
+                    subject = _("Ostoja: a record needs your attention")
+                    body = render_to_string("safeguarding/email/attention.txt", {"url": url})
+                enqueue_email(
+                    dedup_key=f"safeguarding:attention:{org_id}:{user.pk}:{today.isoformat()}",
+                    to=[user.email],
+                    subject=subject,
+                    body_text=body,
+                    language=language,
+                    organisation=membership.organisation,
+                    sensitive=True,
+                )
+                sent += 1
+            Person.objects.filter(pk__in=[pid for pid, _due in people]).update(
+                reminded_for=models.F("recheck_due")
+            )
+            log_action(
+                "safeguarding.reminder.sent",
+                organisation=officers[0].organisation,
+                data={"records": len(people), "recipients": len(officers)},
+            )
+        organisations += 1
+    return {"emails": sent, "organisations": organisations}
+
+
+def apply_retention(*, today: date) -> int:
+    """Delete records past their organisation's retention period (see the module doc)."""
+    policies = _policies()
+    default_months = RegisterPolicy().retention_months
+    expired = []
+    rows = Person.objects.filter(has_open_engagement=False).values_list(
+        "id", "organisation_id", "engaged_until", "created_at"
+    )
+    for pid, org_id, until, created_at in rows.iterator(chunk_size=BATCH):
+        months = policies.get(org_id).retention_months if org_id in policies else default_months
+        start = until or created_at.date()
+        if vetting.add_months(start, months) <= today:
+            expired.append((pid, org_id))
+    by_org = defaultdict(list)
+    for pid, org_id in expired:
+        by_org[org_id].append(pid)
+    for org_id, ids in by_org.items():
+        for i in range(0, len(ids), 500):
+            chunk = ids[i : i + 500]
+            with transaction.atomic():
+                # Cascades to engagements, checks, attachments, declarations and consents.
+                Person.objects.filter(pk__in=chunk).delete()
+                log_action(
+                    "safeguarding.retention.deleted",
+                    organisation=Organisation(pk=org_id),
+                    data={"people": chunk},
+                )
+    return len(expired)
+
+
+# --- child-protection standards -------------------------------------------------------------
+
+REVIEW_REMINDER_DAYS = 30
+
+
+def _officers(org_id):
+    return list(
+        Membership.objects.filter(
+            organisation_id=org_id, role=Role.SAFEGUARDING_OFFICER, user__is_active=True
+        ).select_related("user", "organisation")
+    )
+
+
+def standards_reminders(*, today: date) -> dict[str, int]:
+    """Reviews coming due (art. 22c ust. 7: at least every two years) → the organisation's
+    officers, "a record needs your attention"; standards in force not yet confirmed by a
+    member of the organisation → that member, at most once a week."""
+    from datetime import timedelta
+
+    from .models import Acknowledgement, StandardsDocument
+
+    reviews = acks = 0
+    due_docs = StandardsDocument.objects.filter(
+        status=StandardsDocument.Status.ADOPTED,
+        review_due__lte=today + timedelta(days=REVIEW_REMINDER_DAYS),
+    ).exclude(review_reminded_for=models.F("review_due"))
+    for doc in due_docs.select_related("organisation"):
+        officers = _officers(doc.organisation_id)
+        if not officers:
+            continue
+        with transaction.atomic():
+            for membership in officers:
+                user = membership.user
+                language = user.language or doc.organisation.language or "pl"
+                with translation.override(language):
+                    url = settings.SITE_URL + reverse(
+                        "safeguarding:standards", kwargs={"slug": doc.organisation.slug}
+                    )
+                    subject = _("Ostoja: a record needs your attention")
+                    body = render_to_string("safeguarding/email/attention.txt", {"url": url})
+                enqueue_email(
+                    dedup_key=f"safeguarding:review:{doc.pk}:{user.pk}:{doc.review_due}",
+                    to=[user.email],
+                    subject=subject,
+                    body_text=body,
+                    language=language,
+                    organisation=doc.organisation,
+                )
+                reviews += 1
+            StandardsDocument.objects.filter(pk=doc.pk).update(review_reminded_for=doc.review_due)
+            log_action(
+                "safeguarding.standards.review_reminder", organisation=doc.organisation, target=doc
+            )
+    week = today.isocalendar()
+    for doc in StandardsDocument.objects.filter(
+        status=StandardsDocument.Status.ADOPTED
+    ).select_related("organisation"):
+        confirmed = set(
+            Acknowledgement.objects.filter(document=doc, user__isnull=False).values_list(
+                "user_id", flat=True
+            )
+        )
+        members = (
+            Membership.objects.filter(organisation=doc.organisation, user__is_active=True)
+            .exclude(user_id__in=confirmed)
+            .select_related("user")
+        )
+        seen = set()
+        for membership in members:
+            user = membership.user
+            if user.pk in seen:
+                continue
+            seen.add(user.pk)
+            language = user.language or doc.organisation.language or "pl"
+            with translation.override(language):
+                url = settings.SITE_URL + reverse(
+                    "safeguarding:standards_acknowledge", kwargs={"slug": doc.organisation.slug}
+                )
+                subject = _("Ostoja: please read your organisation's child-protection standards")
+                body = render_to_string(
+                    "safeguarding/email/acknowledge.txt",
+                    {"url": url, "organisation": doc.organisation},
+                )
+            _message, created = enqueue_email(
+                dedup_key=f"safeguarding:ack:{doc.pk}:{user.pk}:{week[0]}-W{week[1]}",
+                to=[user.email],
+                subject=subject,
+                body_text=body,
+                language=language,
+                organisation=doc.organisation,
+            )
+            acks += int(created)
+    return {"review_emails": reviews, "acknowledgement_emails": acks}
