@@ -49,7 +49,24 @@ def test_unknown_role_is_a_form_error(people):
     assert not Invitation.objects.exists()
 
 
-@pytest.mark.parametrize("email", ["not-an-address", "a@b", "x" * 300 + "@example.test", ""])
+def test_no_role_chosen_is_a_form_error(people):
+    r = _post_invite(people.client(people.coordinator), people.ngo, "", prefix="/en")
+    assert r.status_code == 422 and "This field is required." in r.content.decode()
+    assert not Invitation.objects.exists()
+
+
+@pytest.mark.parametrize(
+    "email",
+    [
+        "not-an-address",
+        "a@b",
+        "x" * 300 + "@example.test",
+        "",
+        "victim@example.test\nBcc: all@example.test",
+        "ｎｏｗａ＠example.test",
+        "<script>@example.test",
+    ],
+)
 def test_bad_addresses_are_refused(people, email):
     r = _post_invite(people.client(people.coordinator), people.ngo, "network_member", email=email)
     assert r.status_code == 422
@@ -93,6 +110,8 @@ def _invitation(people, **kwargs):
 def test_accept_page_for_dead_links(people):
     client = Client()
     assert client.get("/en/invitations/not-a-real-token/").status_code == 404
+    assert client.get("/en/invitations/" + "A" * 5000 + "/").status_code == 404
+    assert client.get("/en/invitations/%C5%BC%C3%B3%C5%82w/").status_code == 404
     expired, token1 = _invitation(people, email="a@example.test")
     Invitation.objects.filter(pk=expired.pk).update(expires_at=timezone.now())
     r = client.get(f"/en/invitations/{token1}/")

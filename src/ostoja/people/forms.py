@@ -38,7 +38,10 @@ class InviteForm(forms.Form):
 
     def __init__(self, *args, user, organisation, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["role"].widget.choices = _role_choices(user, organisation)
+        # No role is preselected: a slip of the hand must not invite a coordinator.
+        self.fields["role"].widget.choices = [("", _("— choose a role —"))] + _role_choices(
+            user, organisation
+        )
         self.fields["language"].initial = organisation.language or "pl"
 
 
