@@ -74,10 +74,10 @@ def _normalise_email(email: str) -> str:
     return email
 
 
-def _check_role(actor, organisation, role: str) -> None:
+def _check_role(actor, organisation, role: str, *, operator: bool = False) -> None:
     if role not in Role.values:
         raise PeopleError(_("There is no such role."), code="unknown_role")
-    if not permissions.can_grant(actor, organisation, role):
+    if not operator and not permissions.can_grant(actor, organisation, role):
         raise NotAllowed(
             _("You cannot grant the role “%(role)s”: it is above your own.")
             % {"role": Role(role).label},
@@ -102,13 +102,13 @@ def invitation_url(token: str, language: str) -> str:
     return f"{settings.SITE_URL}{path}"
 
 
-def _mail_language(invitation: Invitation) -> str:
+def mail_language(invitation: Invitation) -> str:
     user = get_user_model().objects.filter(email__iexact=invitation.email).first()
     return (user.language if user else "") or invitation.language or "pl"
 
 
 def _enqueue_invitation_email(invitation: Invitation, token: str) -> None:
-    language = _mail_language(invitation)
+    language = mail_language(invitation)
     context = {
         "invitation": invitation,
         "organisation": invitation.organisation,
@@ -135,13 +135,23 @@ def _enqueue_invitation_email(invitation: Invitation, token: str) -> None:
 
 @transaction.atomic
 def invite(
-    *, actor, organisation: Organisation, email: str, role: str, language: str = ""
+    *,
+    actor,
+    organisation: Organisation,
+    email: str,
+    role: str,
+    language: str = "",
+    operator: bool = False,
 ) -> tuple[Invitation, str]:
     """Invite an address into an organisation with a role; return the invitation and the
-    link's secret (sent by e-mail, never stored)."""
-    if not permissions.can_manage_people(actor, organisation):
+    link's secret (sent by e-mail, never stored).
+
+    ``operator=True`` is the server operator at the command line (``manage.py
+    people_invite``, e.g. the first coordinator of a new installation): no role check.
+    """
+    if not operator and not permissions.can_manage_people(actor, organisation):
         raise NotAllowed(_("You do not manage this organisation."), code="not_manager")
-    _check_role(actor, organisation, role)
+    _check_role(actor, organisation, role, operator=operator)
     email = _normalise_email(email)
     if language not in dict(settings.LANGUAGES):
         language = organisation.language or "pl"
@@ -195,7 +205,7 @@ def invite(
         actor=actor,
         organisation=organisation,
         target=invitation,
-        data={"email": email, "role": role},
+        data={"email": email, "role": role, **({"operator": True} if operator else {})},
     )
     return invitation, token
 
