@@ -212,7 +212,9 @@ def invite(
 
 def _locked(invitation: Invitation) -> Invitation:
     return (
-        Invitation.objects.select_for_update().select_related("organisation").get(pk=invitation.pk)
+        Invitation.objects.select_for_update(of=("self",))
+        .select_related("organisation")
+        .get(pk=invitation.pk)
     )
 
 
@@ -372,11 +374,12 @@ def accept_with_existing_account(*, token: str, user) -> Membership:
 # --- members --------------------------------------------------------------------------------
 
 
-def _ensure_another_coordinator(user, message) -> None:
-    """Refuse when ``user`` is the only active coordinator left.
+def _lock_coordinators() -> None:
+    """Lock every coordinator membership, always first and always in one order.
 
-    All coordinator memberships are locked first (same order in every transaction), so two
-    coordinators demoting each other at the same moment cannot both succeed.
+    Called at the start of each change that could leave the platform without a coordinator,
+    before any other row is locked: two coordinators demoting each other at the same moment
+    then run one after the other (no deadlock, and the second sees the first's change).
     """
     list(
         Membership.objects.select_for_update(of=("self",))
@@ -384,6 +387,10 @@ def _ensure_another_coordinator(user, message) -> None:
         .order_by("pk")
         .values_list("pk", flat=True)
     )
+
+
+def _ensure_another_coordinator(user, message) -> None:
+    """Refuse when ``user`` is the only active coordinator left (after _lock_coordinators)."""
     others = (
         Membership.objects.filter(role=Role.COORDINATOR, user__is_active=True)
         .exclude(user=user)
@@ -403,8 +410,9 @@ def _check_membership_change(actor, membership: Membership) -> None:
 
 @transaction.atomic
 def change_role(*, actor, membership: Membership, role: str) -> Membership:
+    _lock_coordinators()
     membership = (
-        Membership.objects.select_for_update()
+        Membership.objects.select_for_update(of=("self",))
         .select_related("organisation", "user")
         .get(pk=membership.pk)
     )
@@ -447,8 +455,9 @@ class Removal:
 def remove_member(*, actor, membership: Membership) -> Removal:
     """Take a person out of an organisation. Their sessions end (they sign in again with
     what remains), and the API tokens they issued for it are revoked if its policy says so."""
+    _lock_coordinators()
     membership = (
-        Membership.objects.select_for_update()
+        Membership.objects.select_for_update(of=("self",))
         .select_related("organisation", "user")
         .get(pk=membership.pk)
     )
@@ -510,6 +519,7 @@ def deactivate_user(*, actor, user) -> Removal:
     revoked where the organisation's policy says so. Memberships and history stay."""
     if not permissions.can_deactivate_accounts(actor):
         raise NotAllowed(_("Only coordinators deactivate accounts."), code="not_coordinator")
+    _lock_coordinators()
     user = get_user_model().objects.select_for_update().get(pk=user.pk)
     if not user.is_active:
         return Removal(tokens_revoked=0)
