@@ -124,7 +124,7 @@ def _enqueue_invitation_email(invitation: Invitation, token: str) -> None:
         dedup_key=f"people:invitation:{invitation.pk}:{invitation.send_count}",
         to=[invitation.email],
         subject=" ".join(subject.split()),
-        body_text=body,
+        body_text=body.strip() + "\n",
         language=language,
         related=invitation,
         organisation=invitation.organisation,
