@@ -13,26 +13,34 @@ from django.utils.translation import gettext as _
 
 from ostoja.organisations.permissions import requires_mfa
 
-from .mfa import has_totp
+from .mfa import has_second_factor
 
-# URL names a user who still has to set up MFA may reach.
+# URL names a user who still has to set up MFA may reach (an authenticator app or a passkey).
 _MFA_SETUP_ALLOWED = {
     "mfa_activate_totp",
     "mfa_index",
     "mfa_view_recovery_codes",
     "mfa_generate_recovery_codes",
     "mfa_download_recovery_codes",
+    "mfa_add_webauthn",
+    "mfa_list_webauthn",
+    "mfa_edit_webauthn",
+    "mfa_remove_webauthn",
+    "mfa_reauthenticate_webauthn",
     "account_logout",
     "account_reauthenticate",
     "healthz",
     "home",
 }
+#: Session key: the page a person wanted when they were sent to MFA set-up (the recovery-codes
+#: and passkey pages offer it as the way on).
+MFA_NEXT_SESSION_KEY = "ostoja_mfa_next"
 _ALWAYS_ALLOWED_PREFIXES = ("/static/", "/api/", "/healthz", "/hsds/")
 
 
 def _url_name(request) -> str | None:
     try:
-        return resolve(request.path_info).url_name
+        return resolve(request.path_info).view_name
     except Resolver404:
         return None
 
@@ -52,9 +60,11 @@ class RequireMfaMiddleware:
             and _url_name(request) not in _MFA_SETUP_ALLOWED
             and not request.session.get("ostoja_mfa_ok")
         ):
-            if has_totp(user):
+            if has_second_factor(user):
                 request.session["ostoja_mfa_ok"] = True
             else:
+                if request.method == "GET":
+                    request.session[MFA_NEXT_SESSION_KEY] = request.get_full_path()
                 messages.warning(
                     request,
                     _(

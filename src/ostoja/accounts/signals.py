@@ -44,7 +44,7 @@ def _mfa_added(sender, request, user, authenticator, **kwargs):
         "accounts.user.mfa_enabled" if authenticator.type == "totp" else "accounts.user.mfa_added"
     )
     log_action(action, actor=user, target=user, data={"type": authenticator.type})
-    if request is not None and authenticator.type == "totp":
+    if request is not None and authenticator.type in ("totp", "webauthn"):
         request.session["ostoja_mfa_ok"] = True
 
 

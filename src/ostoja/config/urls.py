@@ -24,6 +24,7 @@ app_patterns = [
     path("accounts/", include("allauth.urls")),
     path("organisations/", include("ostoja.organisations.urls")),
     path("audit/", include("ostoja.audit.urls")),
+    path("", include("ostoja.people.urls")),
     # Each module mounts its human pages here (its own paths, e.g. /report/, /hotline/…).
     path("", include("ostoja.hotline.urls")),
     path("", include("ostoja.banks.urls")),

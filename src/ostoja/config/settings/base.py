@@ -46,6 +46,7 @@ INSTALLED_APPS = [
     "allauth",
     "allauth.account",
     "allauth.mfa",
+    "allauth.usersessions",
     "ninja",
     "django_tasks",
     "django_tasks_db",
@@ -63,6 +64,7 @@ INSTALLED_APPS = [
     "ostoja.pact",
     "ostoja.scheduler",
     "ostoja.safeguarding",
+    "ostoja.people",
 ]
 
 MIDDLEWARE = [
@@ -179,7 +181,13 @@ ACCOUNT_RATE_LIMITS = {
     "confirm_email": "1/3m/key",
     "signup": "20/m/ip",
 }
-MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
+# A second factor is an authenticator app (TOTP) or a passkey / security key (WebAuthn).
+# Passkeys are a second factor only: signing in with a passkey instead of the password
+# (MFA_PASSKEY_LOGIN_ENABLED) is left off, so the first factor stays the same for everyone.
+MFA_SUPPORTED_TYPES = ["totp", "webauthn", "recovery_codes"]
+MFA_PASSKEY_LOGIN_ENABLED = False
+# The TOTP secret stays the same across visits of the set-up page (see accounts/forms.py).
+MFA_FORMS = {"activate_totp": "ostoja.accounts.forms.ActivateTOTPForm"}
 MFA_TOTP_ISSUER = "Ostoja"
 MFA_RECOVERY_CODE_COUNT = 10
 # Accept the previous/next 30-second code too (RFC 6238 §5.2: clock drift and typing time);
