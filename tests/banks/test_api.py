@@ -20,6 +20,12 @@ pytestmark = pytest.mark.django_db
 MD5 = "0123456789abcdef0123456789abcdef"
 
 
+@pytest.fixture
+def bank(hotline_org):
+    # Shared: every platform is told its name. Private banks: test_private_banks_api.py.
+    return make_bank(hotline_org, slug="bank-a", name="Bank A", visibility="shared")
+
+
 def post_json(client, payload, **extra):
     body = payload if isinstance(payload, bytes | str) else json.dumps(payload)
     return client.post("/api/v1/match", body, content_type="application/json", **extra)
@@ -51,6 +57,7 @@ def test_match_answers_each_hash_in_order(api, bank):
             "organisation": "hotline-a",
             "distance": 7,
             "classification": {"classification": "baseline", "category": "A", "age_band": "3-13"},
+            "disclosure": "full",
         }
     ]
     assert second["matches"][0]["distance"] == 0

@@ -124,11 +124,27 @@ class ClassificationOut(Schema):
 
 
 class MatchOut(Schema):
-    bank: str = Field(..., description="The bank's short name (slug).", examples=["pl-baseline"])
-    bank_name: str
-    organisation: str = Field(..., description="Slug of the organisation that owns the bank.")
+    bank: str | None = Field(
+        ...,
+        description="The bank's short name (slug); null for another organisation's private "
+        "bank (see `disclosure`).",
+        examples=["pl-baseline"],
+    )
+    bank_name: str | None
+    organisation: str | None = Field(
+        ...,
+        description="Slug of the organisation that owns the bank; null when a private bank's "
+        "owner does not disclose it.",
+    )
     distance: int = Field(..., description="0 for exact hashes; Hamming distance for PDQ.")
     classification: ClassificationOut
+    disclosure: Literal["full", "owner", "known"] = Field(
+        "full",
+        description="`full`: a bank your organisation may see (its own or a shared one). "
+        "`owner`: known material in another organisation's private bank, which discloses "
+        "only the owner and the classification code. `known`: known material, classification "
+        "code only. (Owners may also withhold matches entirely.)",
+    )
 
 
 class HashResultOut(Schema):
@@ -240,6 +256,7 @@ def _result_dict(r: services.HashMatches) -> dict:
                 "organisation": m.organisation,
                 "distance": m.distance,
                 "classification": m.classification,
+                "disclosure": m.disclosure,
             }
             for m in r.matches
         ],
@@ -264,7 +281,9 @@ def _result_dict(r: services.HashMatches) -> dict:
 )
 def match(request, payload: MatchIn):
     results = services.match_hashes(
-        [(h.signal_type, h.value) for h in payload.hashes], pdq_threshold=payload.pdq_threshold
+        [(h.signal_type, h.value) for h in payload.hashes],
+        pdq_threshold=payload.pdq_threshold,
+        for_organisation=request.organisation,
     )
     return Status(
         200,
@@ -404,7 +423,11 @@ def match_image(request):
     queries += [("md5", hashes.md5, None), ("sha1", hashes.sha1, None)]
     queries.append(("sha256", hashes.sha256, None))
     to_match = [(t, v) for t, v, _variant in queries if t != "pdq" or usable]
-    matched = iter(services.match_hashes(to_match, pdq_threshold=threshold))
+    matched = iter(
+        services.match_hashes(
+            to_match, pdq_threshold=threshold, for_organisation=request.organisation
+        )
+    )
     results = []
     for t, v, variant in queries:
         if t == "pdq" and not usable:
@@ -449,11 +472,15 @@ def _rejection(exc: ImageRejected) -> tuple[int, str, str, str]:
     "/v1/banks",
     auth=TokenAuth("match"),
     response={200: list[BankOut], 401: ErrorOut, 403: ErrorOut},
-    summary="The banks that hashes are matched against",
+    summary="The banks your organisation may see",
+    description="Enabled banks that are shared, or owned by your organisation. Hashes are "
+    "also matched against other organisations' private banks, which are not listed; a match "
+    "against one says only what its owner allows (see `disclosure` in the match answers).",
 )
 def list_banks(request):
     rows = (
         HashBank.objects.enabled()
+        .visible_to_organisation(request.organisation)
         .select_related("owner")
         .annotate(
             **{

@@ -36,11 +36,24 @@ class BankForm(forms.Form):
         choices=HashBank.Visibility.choices,
         initial=HashBank.Visibility.PRIVATE,
     )
+    match_disclosure = forms.ChoiceField(
+        label=_("What a match tells other organisations' platforms"),
+        choices=HashBank.MatchDisclosure.choices,
+        initial=HashBank.MatchDisclosure.OWNER,
+        required=False,
+        help_text=_(
+            "For a private bank: platforms of other organisations never see its name or "
+            "entries; this is all they learn when one of their hashes matches it."
+        ),
+    )
     enabled = forms.BooleanField(label=_("Use for matching"), required=False, initial=True)
 
     def __init__(self, *args, owners, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["owner"].queryset = owners
+
+    def clean_match_disclosure(self):
+        return self.cleaned_data.get("match_disclosure") or HashBank.MatchDisclosure.OWNER
 
     def clean_description(self):
         text = self.cleaned_data["description"].replace("\r\n", "\n").strip()
