@@ -10,15 +10,19 @@ limit are refused before they are read), to the database or to a log line.
 
 from __future__ import annotations
 
+import re
 from typing import Literal
 
 from django.db.models import Count, Q
 from django.http.multipartparser import MultiPartParserError
 from django.utils.translation import gettext as _
 from ninja import Field, Router, Schema, Status
-from pydantic import ValidationInfo, field_validator
+from pydantic import ValidationInfo, field_validator, model_validator
+from pydantic_core import PydanticCustomError
 
 from ostoja.core.api_auth import TokenAuth
+from ostoja.core.api_errors import ApiError
+from ostoja.core.api_fields import alias_schema, fold_alias
 from ostoja.matching import (
     DEFAULT_THRESHOLD,
     ImageRejected,
@@ -44,22 +48,15 @@ MD5_EXAMPLE = "d41d8cd98f00b204e9800998ecf8427e"
 # -- schemas ------------------------------------------------------------------------------------
 
 
-class FieldErrorOut(Schema):
-    field: str = Field(..., examples=["hashes.3.value"])
-    message: str = Field(
-        ..., examples=["pdq hash must be 64 hexadecimal digits (256 bits), got 63"]
-    )
-    type: str = Field("", examples=["value_error"])
+class MatchHashIn(Schema):
+    """A hash to match: ``{"signal_type", "value"}``; ``type`` is accepted for
+    ``signal_type`` (the spelling of the reports API)."""
 
-
-class ErrorOut(Schema):
-    detail: str
-    errors: list[FieldErrorOut] = []
-
-
-class HashIn(Schema):
     signal_type: SignalName = Field(
-        ..., description="Hash type (python-threatexchange's names).", examples=["pdq"]
+        ...,
+        description="Hash type (python-threatexchange's names for photos: pdq, md5, sha1, "
+        "sha256).",
+        examples=["pdq"],
     )
     value: str = Field(
         ...,
@@ -70,6 +67,13 @@ class HashIn(Schema):
         ),
         examples=[PDQ_EXAMPLE],
     )
+
+    model_config = {"json_schema_extra": alias_schema(field="signal_type", alias="type")}
+
+    @model_validator(mode="before")
+    @classmethod
+    def _type_is_signal_type(cls, data):
+        return fold_alias(data, field="signal_type", alias="type")
 
     @field_validator("signal_type", mode="before")
     @classmethod
@@ -82,11 +86,35 @@ class HashIn(Schema):
         signal_type = info.data.get("signal_type")
         if signal_type is None:  # the type itself was invalid; that error is reported
             return v
-        return get_signal_type(signal_type).parse(v)
+        return _parse_hash(signal_type, v)
+
+
+def _parse_hash(signal_type: str, value: str) -> str:
+    """The canonical hash, or a ValueError whose message is in the request's language."""
+    try:
+        return get_signal_type(signal_type).parse(value)
+    except ValueError:
+        pass
+    text = value.strip()
+    expected = get_signal_type(signal_type).hex_length
+    if not text:
+        message = _("The %(type)s hash is empty.") % {"type": signal_type}
+    else:
+        pos = next((i for i, ch in enumerate(text) if ch not in "0123456789abcdefABCDEF"), None)
+        if pos is not None:
+            message = _(
+                "The %(type)s hash has a character that is not a hexadecimal digit at "
+                "position %(pos)d."
+            ) % {"type": signal_type, "pos": pos}
+        else:
+            message = _(
+                "A %(type)s hash has %(expected)d hexadecimal digits; this one has %(got)d."
+            ) % {"type": signal_type, "expected": expected, "got": len(text)}
+    raise PydanticCustomError("value_error", "{error}", {"error": message})
 
 
 class MatchIn(Schema):
-    hashes: list[HashIn] = Field(
+    hashes: list[MatchHashIn] = Field(
         ...,
         min_length=1,
         max_length=MAX_HASHES,
@@ -241,7 +269,7 @@ def _error(status: int, detail: str, field: str = "", kind: str = ""):
     return Status(status, {"detail": detail, "errors": errors})
 
 
-ERRORS = {400: ErrorOut, 401: ErrorOut, 403: ErrorOut, 413: ErrorOut, 422: ErrorOut}
+ERRORS = {400: ApiError, 401: ApiError, 403: ApiError, 413: ApiError, 422: ApiError}
 
 
 def _result_dict(r: services.HashMatches) -> dict:
@@ -327,6 +355,17 @@ _IMAGE_BODY = {
 }
 
 
+def _threshold(value: str | None) -> int | None:
+    """``pdq_threshold`` of a form: 0..31 (default 31), or None if it is not that.
+
+    ASCII digits only and at most 4 of them: ``str.isdigit`` is also true for "²" and for a
+    4,301-digit number, and ``int()`` raises on both."""
+    text = (value or "").strip() or str(DEFAULT_THRESHOLD)
+    if not re.fullmatch(r"[0-9]{1,4}", text) or int(text) > services.PDQ_MAX_THRESHOLD:
+        return None
+    return int(text)
+
+
 def _flag(value: str | None) -> bool | None:
     text = (value or "").strip().lower()
     if text in ("", "0", "false", "no", "off"):
@@ -381,8 +420,8 @@ def match_image(request):
     dihedral = _flag(form.get("dihedral"))
     if dihedral is None:
         return _error(422, _("dihedral must be true or false."), "dihedral", "bool_parsing")
-    threshold_raw = (form.get("pdq_threshold") or "").strip() or str(DEFAULT_THRESHOLD)
-    if not threshold_raw.isdigit() or int(threshold_raw) > services.PDQ_MAX_THRESHOLD:
+    threshold = _threshold(form.get("pdq_threshold"))
+    if threshold is None:
         return _error(
             422,
             _("pdq_threshold must be a whole number from 0 to %(max)d.")
@@ -390,7 +429,6 @@ def match_image(request):
             "pdq_threshold",
             "range",
         )
-    threshold = int(threshold_raw)
     upload = uploads[0]
     if upload.size > MAX_IMAGE_BYTES:
         upload.close()
@@ -471,7 +509,7 @@ def _rejection(exc: ImageRejected) -> tuple[int, str, str, str]:
 @router.get(
     "/v1/banks",
     auth=TokenAuth("match"),
-    response={200: list[BankOut], 401: ErrorOut, 403: ErrorOut},
+    response={200: list[BankOut], 401: ApiError, 403: ApiError},
     summary="The banks your organisation may see",
     description="Enabled banks that are shared, or owned by your organisation. Hashes are "
     "also matched against other organisations' private banks, which are not listed; a match "
@@ -509,7 +547,7 @@ def list_banks(request):
 @router.get(
     "/v1/banks/signing-key",
     auth=None,
-    response={200: SigningKeyOut, 404: ErrorOut},
+    response={200: SigningKeyOut, 404: ApiError},
     summary="The public key that verifies this site's bank exports",
     description="Verify an export with `manage.py banks_verify_export FILE --public-key KEY` "
     "or `ostoja.banks.signing.verify_export`.",

@@ -65,6 +65,7 @@ MIDDLEWARE = [
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
+    "ostoja.core.api_middleware.ApiJsonMiddleware",
     "django.middleware.common.CommonMiddleware",
     "ostoja.core.middleware.FetchMetadataOriginMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
