@@ -17,7 +17,7 @@ from django.db.models import Count, Q
 from django.http.multipartparser import MultiPartParserError
 from django.utils.translation import gettext as _
 from ninja import Field, Router, Schema, Status
-from pydantic import ValidationInfo, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, ValidationInfo, field_validator, model_validator
 from pydantic_core import PydanticCustomError
 
 from ostoja.core.api_auth import TokenAuth
@@ -48,14 +48,13 @@ MD5_EXAMPLE = "d41d8cd98f00b204e9800998ecf8427e"
 # -- schemas ------------------------------------------------------------------------------------
 
 
-class MatchHashIn(Schema):
+class MatchHashIn(BaseModel):
     """A hash to match: ``{"signal_type", "value"}``; ``type`` is accepted for
     ``signal_type`` (the spelling of the reports API)."""
 
     signal_type: SignalName = Field(
         ...,
-        description="Hash type (python-threatexchange's names for photos: pdq, md5, sha1, "
-        "sha256).",
+        description="Hash type (python-threatexchange's names for photos: pdq, md5, sha1, sha256).",
         examples=["pdq"],
     )
     value: str = Field(
@@ -68,7 +67,8 @@ class MatchHashIn(Schema):
         examples=[PDQ_EXAMPLE],
     )
 
-    model_config = {"json_schema_extra": alias_schema(field="signal_type", alias="type")}
+    # A plain pydantic model: ninja's Schema hands "before" validators a wrapper, not the dict.
+    model_config = ConfigDict(json_schema_extra=alias_schema(field="signal_type", alias="type"))
 
     @model_validator(mode="before")
     @classmethod

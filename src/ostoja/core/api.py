@@ -108,9 +108,7 @@ def _auth_error(request, exc):
 
 @api.exception_handler(RequestDataTooBig)
 def _too_big(request, exc):
-    return api.create_response(
-        request, error_body(_("The request body is too large.")), status=413
-    )
+    return api.create_response(request, error_body(_("The request body is too large.")), status=413)
 
 
 @api.exception_handler(SuspiciousOperation)

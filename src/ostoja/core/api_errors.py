@@ -17,6 +17,7 @@ from __future__ import annotations
 import re
 
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from ninja import Field, Schema
 
 #: Locations that say where a value came from, not which field it is.
@@ -60,6 +61,23 @@ def _choices(expected: str) -> str:
     return ", ".join(found) if found else str(expected or "")
 
 
+def _length_message(kind: str, ctx: dict) -> str:
+    key = "min_length" if kind.endswith("short") else "max_length"
+    try:
+        n = int(ctx.get(key))
+    except (TypeError, ValueError):
+        return _("The value is not valid.")
+    if kind == "string_too_short":
+        text = ngettext("Enter at least %(n)d character.", "Enter at least %(n)d characters.", n)
+    elif kind == "string_too_long":
+        text = ngettext("Enter at most %(n)d character.", "Enter at most %(n)d characters.", n)
+    elif kind == "too_short":
+        text = ngettext("Give at least %(n)d item.", "Give at least %(n)d items.", n)
+    else:
+        text = ngettext("Give at most %(n)d item.", "Give at most %(n)d items.", n)
+    return text % {"n": n}
+
+
 def _message(error: dict) -> str:
     kind = error.get("type", "")
     ctx = error.get("ctx") or {}
@@ -83,14 +101,8 @@ def _message(error: dict) -> str:
         return _("Enter an object.")
     if kind in ("literal_error", "enum"):
         return _("Choose one of: %(choices)s.") % {"choices": _choices(ctx.get("expected", ""))}
-    if kind == "string_too_short":
-        return _("Enter at least %(n)s characters.") % {"n": ctx.get("min_length", "?")}
-    if kind == "string_too_long":
-        return _("Enter at most %(n)s characters.") % {"n": ctx.get("max_length", "?")}
-    if kind == "too_short":
-        return _("Give at least %(n)s items.") % {"n": ctx.get("min_length", "?")}
-    if kind == "too_long":
-        return _("Give at most %(n)s items.") % {"n": ctx.get("max_length", "?")}
+    if kind in ("string_too_short", "string_too_long", "too_short", "too_long"):
+        return _length_message(kind, ctx)
     if kind == "greater_than_equal":
         return _("Enter a value of at least %(n)s.") % {"n": ctx.get("ge", "?")}
     if kind == "greater_than":
