@@ -34,7 +34,7 @@ def match(client, hashes):
     return response.json()["results"]
 
 
-@pytest.mark.parametrize("file_format", ["ostoja", "threatexchange"])
+@pytest.mark.parametrize("file_format", ["ostoja", "threatexchange-csv"])
 def test_export_from_one_ostoja_imported_and_matched_in_another(
     signing_key, tmp_path, settings, file_format
 ):

@@ -118,14 +118,17 @@ class RemoveEntryForm(forms.Form):
 class ImportForm(forms.Form):
     file = forms.FileField(
         label=_("Hash list (CSV or ZIP bundle)"),
-        help_text=_("Ostoja's CSV, python-threatexchange's CSV, or an Ostoja export ZIP."),
+        help_text=_(
+            "Ostoja's CSV, python-threatexchange's signal file or CSV, or an Ostoja export ZIP."
+        ),
     )
     file_format = forms.ChoiceField(
         label=_("Format"),
         choices=[
             ("auto", _("Recognise from the header")),
             (csv_formats.FORMAT_OSTOJA, _("Ostoja CSV")),
-            (csv_formats.FORMAT_THREATEXCHANGE, _("python-threatexchange CSV")),
+            (csv_formats.FORMAT_THREATEXCHANGE, _("python-threatexchange signal file")),
+            (csv_formats.FORMAT_THREATEXCHANGE_CSV, _("python-threatexchange CSV")),
         ],
         initial="auto",
     )
@@ -174,7 +177,11 @@ class ExportForm(forms.Form):
         label=_("Format"),
         choices=[
             (csv_formats.FORMAT_OSTOJA, _("Ostoja CSV (with removals)")),
-            (csv_formats.FORMAT_THREATEXCHANGE, _("python-threatexchange CSV")),
+            (
+                csv_formats.FORMAT_THREATEXCHANGE,
+                _("python-threatexchange signal file (active hashes; no SHA-1)"),
+            ),
+            (csv_formats.FORMAT_THREATEXCHANGE_CSV, _("python-threatexchange CSV")),
         ],
     )
     since = forms.DateTimeField(

@@ -563,6 +563,8 @@ def preview_import(
                 "rows": len(report.rows),
                 "duplicates": report.duplicates,
                 "skipped_seeds": report.skipped_seeds,
+                "seeds": report.seeds,
+                "skipped_types": report.skipped_types,
                 "ignored_columns": report.ignored_columns,
                 "error_count": report.error_count,
             }
@@ -783,13 +785,18 @@ def export_bank(
             )
     bank.refresh_from_db()
     rows = export_rows(bank, since)
+    left_out = 0
     if file_format == FORMAT_THREATEXCHANGE:
-        data, n = csv_formats.write_threatexchange(rows, collab=bank.name)
+        data, n, left_out = csv_formats.write_threatexchange(rows)
+        suffix = "-threatexchange.txt"
+    elif file_format == csv_formats.FORMAT_THREATEXCHANGE_CSV:
+        data, n = csv_formats.write_threatexchange_csv(rows, collab=bank.name)
+        suffix = "-threatexchange.csv"
     else:
         data, n = csv_formats.write_ostoja(rows)
+        suffix = ".csv"
     stamp = f"-since-{since.strftime('%Y%m%dT%H%M%S')}" if since else ""
-    suffix = "-threatexchange" if file_format == FORMAT_THREATEXCHANGE else ""
-    file_name = f"{bank.slug}-v{bank.version}{stamp}{suffix}.csv"
+    file_name = f"{bank.slug}-v{bank.version}{stamp}{suffix}"
     statement = {
         "issuer": getattr(settings, "SITE_URL", ""),
         "bank": bank.slug,
@@ -799,6 +806,8 @@ def export_bank(
         "format": file_format,
         "since": since.isoformat() if since else None,
         "rows": n,
+        # Hashes the format cannot carry (the threatexchange signal file: SHA-1, removals).
+        "left_out": left_out,
         "exported_at": timezone.now().isoformat(),
         "file_name": file_name,
     }
