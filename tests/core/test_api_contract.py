@@ -306,3 +306,25 @@ def _png(data: bytes):
     from django.core.files.uploadedfile import SimpleUploadedFile
 
     return SimpleUploadedFile("x.png", data, content_type="image/png")
+
+
+def test_an_unexpected_error_is_a_json_500_without_details(token, monkeypatch):
+    from ostoja.banks import services
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("secret internal detail")
+
+    monkeypatch.setattr(services, "match_hashes", broken)
+    client = Client(
+        HTTP_AUTHORIZATION=f"Bearer {token}",
+        HTTP_ACCEPT_LANGUAGE="en",
+        raise_request_exception=False,
+    )
+    response = client.post(
+        "/api/v1/match",
+        {"hashes": [{"signal_type": "md5", "value": MD5}]},
+        content_type="application/json",
+    )
+    body = _json_error(response, 500)
+    assert body["detail"] == "Internal server error."
+    assert "secret" not in response.content.decode()
