@@ -17,7 +17,9 @@ from __future__ import annotations
 
 import pytest
 import schemathesis
+from django.core.signals import request_finished, request_started
 from django.core.wsgi import get_wsgi_application
+from django.db import close_old_connections
 from hypothesis import HealthCheck, settings
 from schemathesis.checks import not_a_server_error
 from schemathesis.specs.openapi.checks import (
@@ -46,7 +48,19 @@ schema = schemathesis.openapi.from_wsgi("/api/openapi.json", get_wsgi_applicatio
 
 
 @pytest.fixture
-def all_scopes_token(db, settings):
+def _keep_the_test_connection():
+    """Django closes the database connection at the end of every request; its test Client
+    stops that, schemathesis's WSGI client does not (on PostgreSQL the test's transaction
+    would be gone after the first call)."""
+    request_started.disconnect(close_old_connections)
+    request_finished.disconnect(close_old_connections)
+    yield
+    request_started.connect(close_old_connections)
+    request_finished.connect(close_old_connections)
+
+
+@pytest.fixture
+def all_scopes_token(db, settings, _keep_the_test_connection):
     settings.OSTOJA_BANKS_REFRESH_SECONDS = 0
     OrganisationFactory(kind="hotline", slug="receiving-hotline", verified=True, country="PL")
     org = OrganisationFactory(kind="online_platform", slug="schemathesis-platform")
