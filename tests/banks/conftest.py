@@ -53,4 +53,4 @@ def platform_token(db):
 
 @pytest.fixture
 def api(platform_token):
-    return Client(HTTP_AUTHORIZATION=f"Bearer {platform_token}")
+    return Client(HTTP_AUTHORIZATION=f"Bearer {platform_token}", HTTP_ACCEPT_LANGUAGE="en")

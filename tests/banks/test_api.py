@@ -20,6 +20,12 @@ pytestmark = pytest.mark.django_db
 MD5 = "0123456789abcdef0123456789abcdef"
 
 
+@pytest.fixture
+def bank(hotline_org):
+    # Shared: every platform is told its name. Private banks: test_private_banks_api.py.
+    return make_bank(hotline_org, slug="bank-a", name="Bank A", visibility="shared")
+
+
 def post_json(client, payload, **extra):
     body = payload if isinstance(payload, bytes | str) else json.dumps(payload)
     return client.post("/api/v1/match", body, content_type="application/json", **extra)
@@ -51,6 +57,7 @@ def test_match_answers_each_hash_in_order(api, bank):
             "organisation": "hotline-a",
             "distance": 7,
             "classification": {"classification": "baseline", "category": "A", "age_band": "3-13"},
+            "disclosure": "full",
         }
     ]
     assert second["matches"][0]["distance"] == 0
@@ -98,15 +105,15 @@ def _error(response, status):
 @pytest.mark.parametrize(
     ("payload", "field", "fragment"),
     [
-        ({"hashes": [h("pdq", "g" * 64)]}, "hashes.0.value", "non-hexadecimal"),
+        ({"hashes": [h("pdq", "g" * 64)]}, "hashes.0.value", "not a hexadecimal digit"),
         ({"hashes": [h("pdq", PDQ_A[:-1])]}, "hashes.0.value", "64 hexadecimal digits"),
         ({"hashes": [h("md5", MD5 + "0")]}, "hashes.0.value", "32 hexadecimal digits"),
         ({"hashes": [h("md5", "")]}, "hashes.0.value", "empty"),
-        ({"hashes": [h("md5", "０" * 32)]}, "hashes.0.value", "non-hexadecimal"),
-        ({"hashes": [h("md5", MD5[:31] + "\u200b")]}, "hashes.0.value", "non-hexadecimal"),
+        ({"hashes": [h("md5", "０" * 32)]}, "hashes.0.value", "not a hexadecimal digit"),
+        ({"hashes": [h("md5", MD5[:31] + "\u200b")]}, "hashes.0.value", "not a hexadecimal digit"),
         ({"hashes": [h("md5", "a" * 5000)]}, "hashes.0.value", "at most 200"),
-        ({"hashes": [h("md5", 12345)]}, "hashes.0.value", "string"),
-        ({"hashes": [h("md4", MD5)]}, "hashes.0.signal_type", "'pdq'"),
+        ({"hashes": [h("md5", 12345)]}, "hashes.0.value", "Enter text"),
+        ({"hashes": [h("md4", MD5)]}, "hashes.0.signal_type", "pdq, md5, sha1, sha256"),
         ({"hashes": [{"value": MD5}]}, "hashes.0.signal_type", "required"),
         ({"hashes": []}, "hashes", "at least 1"),
         ({}, "hashes", "required"),

@@ -66,7 +66,7 @@ def test_export_command_since_and_errors(bank, signing_key, tmp_path):
         "banks_export",
         "bank-a",
         "--format",
-        "threatexchange",
+        "threatexchange-csv",
         "-o",
         str(tmp_path),
         stdout=io.StringIO(),

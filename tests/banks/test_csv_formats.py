@@ -127,7 +127,7 @@ def test_unknown_columns_are_ignored_and_reported():
 
 
 def test_explicit_format_must_match_header():
-    report = parse(f"signal_type,signal_value\nmd5,{MD5}\n", file_format="threatexchange")
+    report = parse(f"signal_type,signal_value\nmd5,{MD5}\n", file_format="threatexchange-csv")
     assert not report.ok
 
 
@@ -141,9 +141,11 @@ def test_threatexchange_csv():
         f"sha256,{SHA256},Sample Collab,,\n"
     )
     assert report.ok, report.errors
-    assert report.file_format == "threatexchange"
-    assert report.skipped_seeds == 1
-    pdq, md5, sha = report.rows
+    assert report.file_format == "threatexchange-csv"
+    # INVESTIGATION_SEED ("no opinion recorded"): imported, counted, marked in the note.
+    assert report.seeds == 1 and report.skipped_seeds == 0
+    pdq, md5, seed, sha = report.rows
+    assert seed.note == "threatexchange:INVESTIGATION_SEED" and not seed.removed
     assert (pdq.classification, pdq.category, pdq.age_band) == ("baseline", "A", "0-2")
     assert pdq.source == "Sample Collab" and pdq.note == "extra"
     assert md5.removed and md5.signal_type == "md5"
@@ -185,9 +187,10 @@ def test_ostoja_round_trip_with_tombstone():
 
 
 def test_threatexchange_round_trip():
-    data, _n = cf.write_threatexchange(_export_rows(), collab="Bank A")
+    data, _n = cf.write_threatexchange_csv(_export_rows(), collab="Bank A")
     lines = data.decode().splitlines()
     assert lines[0] == "signal_type,signal_str,collab,category,tags"
+    assert lines[1].startswith("video_md5,")  # threatexchange's name for an MD5
     assert "POSITIVE_CLASS" in lines[1] and "category:B_2" in lines[1]
     assert "NEGATIVE_CLASS" in lines[2] and "ostoja:removed" in lines[2]
     assert ",Bank A," in lines[2]  # no source: the bank is the collaboration

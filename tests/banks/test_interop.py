@@ -34,7 +34,7 @@ def match(client, hashes):
     return response.json()["results"]
 
 
-@pytest.mark.parametrize("file_format", ["ostoja", "threatexchange"])
+@pytest.mark.parametrize("file_format", ["ostoja", "threatexchange-csv"])
 def test_export_from_one_ostoja_imported_and_matched_in_another(
     signing_key, tmp_path, settings, file_format
 ):
@@ -51,7 +51,7 @@ def test_export_from_one_ostoja_imported_and_matched_in_another(
     services.set_bank_enabled(actor=None, bank=bank_a, enabled=False)
 
     site_b = OrganisationFactory(kind="hotline", slug="site-b-hotline")
-    bank_b = make_bank(site_b, slug="copy-of-a", name="Copy of A")
+    bank_b = make_bank(site_b, slug="copy-of-a", name="Copy of A", visibility="shared")
     call_command(
         "banks_import",
         "copy-of-a",

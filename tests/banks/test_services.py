@@ -280,16 +280,19 @@ def test_export_is_signed_and_audited(bank, signing_key):
     assert verified.statement["bank_version"] == HashBank.objects.get(pk=bank.pk).version
     assert signed.file_name == f"bank-a-v{verified.statement['bank_version']}.csv"
     assert actions()[-1] == "banks.bank.exported"
-    te = services.export_bank(actor=None, bank=bank, file_format="threatexchange")
+    te = services.export_bank(actor=None, bank=bank, file_format="threatexchange-csv")
     assert te.file_name.endswith("-threatexchange.csv")
     assert te.data.startswith(b"signal_type,signal_str,collab,category,tags")
+    lines = services.export_bank(actor=None, bank=bank, file_format="threatexchange")
+    assert lines.file_name.endswith("-threatexchange.txt")
+    assert lines.data == f"video_md5 {MD5}\n".encode()
 
 
 def test_export_in_both_formats_imports_back_identically(bank, hotline_org, signing_key):
     add(bank, "pdq", PDQ_A, classification="baseline", category="A", age_band="0-2")
     gone = add(bank, "md5", MD5)
     services.remove_entry(actor=None, entry=gone)
-    for fmt in ("ostoja", "threatexchange"):
+    for fmt in ("ostoja", "threatexchange-csv"):
         other = make_bank(hotline_org, slug=f"copy-{fmt}")
         add(other, "md5", MD5)  # the partner still has it: the tombstone removes it
         signed = services.export_bank(actor=None, bank=bank, file_format=fmt)

@@ -10,15 +10,19 @@ limit are refused before they are read), to the database or to a log line.
 
 from __future__ import annotations
 
+import re
 from typing import Literal
 
 from django.db.models import Count, Q
 from django.http.multipartparser import MultiPartParserError
 from django.utils.translation import gettext as _
 from ninja import Field, Router, Schema, Status
-from pydantic import ValidationInfo, field_validator
+from pydantic import BaseModel, ConfigDict, ValidationInfo, field_validator, model_validator
+from pydantic_core import PydanticCustomError
 
 from ostoja.core.api_auth import TokenAuth
+from ostoja.core.api_errors import ApiError
+from ostoja.core.api_fields import alias_schema, fold_alias
 from ostoja.matching import (
     DEFAULT_THRESHOLD,
     ImageRejected,
@@ -47,22 +51,14 @@ MD5_EXAMPLE = "d41d8cd98f00b204e9800998ecf8427e"
 # -- schemas ------------------------------------------------------------------------------------
 
 
-class FieldErrorOut(Schema):
-    field: str = Field(..., examples=["hashes.3.value"])
-    message: str = Field(
-        ..., examples=["pdq hash must be 64 hexadecimal digits (256 bits), got 63"]
-    )
-    type: str = Field("", examples=["value_error"])
+class MatchHashIn(BaseModel):
+    """A hash to match: ``{"signal_type", "value"}``; ``type`` is accepted for
+    ``signal_type`` (the spelling of the reports API)."""
 
-
-class ErrorOut(Schema):
-    detail: str
-    errors: list[FieldErrorOut] = []
-
-
-class HashIn(Schema):
     signal_type: SignalName = Field(
-        ..., description="Hash type (python-threatexchange's names).", examples=["pdq"]
+        ...,
+        description="Hash type (python-threatexchange's names for photos: pdq, md5, sha1, sha256).",
+        examples=["pdq"],
     )
     value: str = Field(
         ...,
@@ -73,6 +69,14 @@ class HashIn(Schema):
         ),
         examples=[PDQ_EXAMPLE],
     )
+
+    # A plain pydantic model: ninja's Schema hands "before" validators a wrapper, not the dict.
+    model_config = ConfigDict(json_schema_extra=alias_schema(field="signal_type", alias="type"))
+
+    @model_validator(mode="before")
+    @classmethod
+    def _type_is_signal_type(cls, data):
+        return fold_alias(data, field="signal_type", alias="type")
 
     @field_validator("signal_type", mode="before")
     @classmethod
@@ -85,11 +89,35 @@ class HashIn(Schema):
         signal_type = info.data.get("signal_type")
         if signal_type is None:  # the type itself was invalid; that error is reported
             return v
-        return get_signal_type(signal_type).parse(v)
+        return _parse_hash(signal_type, v)
+
+
+def _parse_hash(signal_type: str, value: str) -> str:
+    """The canonical hash, or a ValueError whose message is in the request's language."""
+    try:
+        return get_signal_type(signal_type).parse(value)
+    except ValueError:
+        pass
+    text = value.strip()
+    expected = get_signal_type(signal_type).hex_length
+    if not text:
+        message = _("The %(type)s hash is empty.") % {"type": signal_type}
+    else:
+        pos = next((i for i, ch in enumerate(text) if ch not in "0123456789abcdefABCDEF"), None)
+        if pos is not None:
+            message = _(
+                "The %(type)s hash has a character that is not a hexadecimal digit at "
+                "position %(pos)d."
+            ) % {"type": signal_type, "pos": pos}
+        else:
+            message = _(
+                "A %(type)s hash has %(expected)d hexadecimal digits; this one has %(got)d."
+            ) % {"type": signal_type, "expected": expected, "got": len(text)}
+    raise PydanticCustomError("value_error", "{error}", {"error": message})
 
 
 class MatchIn(Schema):
-    hashes: list[HashIn] = Field(
+    hashes: list[MatchHashIn] = Field(
         ...,
         min_length=1,
         max_length=MAX_HASHES,
@@ -127,11 +155,27 @@ class ClassificationOut(Schema):
 
 
 class MatchOut(Schema):
-    bank: str = Field(..., description="The bank's short name (slug).", examples=["pl-baseline"])
-    bank_name: str
-    organisation: str = Field(..., description="Slug of the organisation that owns the bank.")
+    bank: str | None = Field(
+        ...,
+        description="The bank's short name (slug); null for another organisation's private "
+        "bank (see `disclosure`).",
+        examples=["pl-baseline"],
+    )
+    bank_name: str | None
+    organisation: str | None = Field(
+        ...,
+        description="Slug of the organisation that owns the bank; null when a private bank's "
+        "owner does not disclose it.",
+    )
     distance: int = Field(..., description="0 for exact hashes; Hamming distance for PDQ.")
     classification: ClassificationOut
+    disclosure: Literal["full", "owner", "known"] = Field(
+        "full",
+        description="`full`: a bank your organisation may see (its own or a shared one). "
+        "`owner`: known material in another organisation's private bank, which discloses "
+        "only the owner and the classification code. `known`: known material, classification "
+        "code only. (Owners may also withhold matches entirely.)",
+    )
 
 
 class HashResultOut(Schema):
@@ -228,7 +272,7 @@ def _error(status: int, detail: str, field: str = "", kind: str = ""):
     return Status(status, {"detail": detail, "errors": errors})
 
 
-ERRORS = {400: ErrorOut, 401: ErrorOut, 403: ErrorOut, 413: ErrorOut, 422: ErrorOut}
+ERRORS = {400: ApiError, 401: ApiError, 403: ApiError, 413: ApiError, 422: ApiError}
 
 
 def _result_dict(r: services.HashMatches) -> dict:
@@ -243,6 +287,7 @@ def _result_dict(r: services.HashMatches) -> dict:
                 "organisation": m.organisation,
                 "distance": m.distance,
                 "classification": m.classification,
+                "disclosure": m.disclosure,
             }
             for m in r.matches
         ],
@@ -267,7 +312,9 @@ def _result_dict(r: services.HashMatches) -> dict:
 )
 def match(request, payload: MatchIn):
     results = services.match_hashes(
-        [(h.signal_type, h.value) for h in payload.hashes], pdq_threshold=payload.pdq_threshold
+        [(h.signal_type, h.value) for h in payload.hashes],
+        pdq_threshold=payload.pdq_threshold,
+        for_organisation=request.organisation,
     )
     return Status(
         200,
@@ -309,6 +356,17 @@ _IMAGE_BODY = {
         }
     },
 }
+
+
+def _threshold(value: str | None) -> int | None:
+    """``pdq_threshold`` of a form: 0..31 (default 31), or None if it is not that.
+
+    ASCII digits only and at most 4 of them: ``str.isdigit`` is also true for "²" and for a
+    4,301-digit number, and ``int()`` raises on both."""
+    text = (value or "").strip() or str(DEFAULT_THRESHOLD)
+    if not re.fullmatch(r"[0-9]{1,4}", text) or int(text) > services.PDQ_MAX_THRESHOLD:
+        return None
+    return int(text)
 
 
 def _flag(value: str | None) -> bool | None:
@@ -367,8 +425,8 @@ def match_image(request):
     dihedral = _flag(form.get("dihedral"))
     if dihedral is None:
         return _error(422, _("dihedral must be true or false."), "dihedral", "bool_parsing")
-    threshold_raw = (form.get("pdq_threshold") or "").strip() or str(DEFAULT_THRESHOLD)
-    if not threshold_raw.isdigit() or int(threshold_raw) > services.PDQ_MAX_THRESHOLD:
+    threshold = _threshold(form.get("pdq_threshold"))
+    if threshold is None:
         return _error(
             422,
             _("pdq_threshold must be a whole number from 0 to %(max)d.")
@@ -376,7 +434,6 @@ def match_image(request):
             "pdq_threshold",
             "range",
         )
-    threshold = int(threshold_raw)
     upload = uploads[0]
     if upload.size > MAX_IMAGE_BYTES:
         upload.close()
@@ -408,7 +465,11 @@ def match_image(request):
     queries += [("md5", hashes.md5, None), ("sha1", hashes.sha1, None)]
     queries.append(("sha256", hashes.sha256, None))
     to_match = [(t, v) for t, v, _variant in queries if t != "pdq" or usable]
-    matched = iter(services.match_hashes(to_match, pdq_threshold=threshold))
+    matched = iter(
+        services.match_hashes(
+            to_match, pdq_threshold=threshold, for_organisation=request.organisation
+        )
+    )
     results = []
     for t, v, variant in queries:
         if t == "pdq" and not usable:
@@ -454,12 +515,16 @@ def _rejection(exc: ImageRejected) -> tuple[int, str, str, str]:
 @router.get(
     "/v1/banks",
     auth=TokenAuth("match"),
-    response={200: list[BankOut], 401: ErrorOut, 403: ErrorOut},
-    summary="The banks that hashes are matched against",
+    response={200: list[BankOut], 401: ApiError, 403: ApiError},
+    summary="The banks your organisation may see",
+    description="Enabled banks that are shared, or owned by your organisation. Hashes are "
+    "also matched against other organisations' private banks, which are not listed; a match "
+    "against one says only what its owner allows (see `disclosure` in the match answers).",
 )
 def list_banks(request):
     rows = (
         HashBank.objects.enabled()
+        .visible_to_organisation(request.organisation)
         .select_related("owner")
         .annotate(
             **{
@@ -488,7 +553,7 @@ def list_banks(request):
 @router.get(
     "/v1/banks/signing-key",
     auth=None,
-    response={200: SigningKeyOut, 404: ErrorOut},
+    response={200: SigningKeyOut, 404: ApiError},
     summary="The public key that verifies this site's bank exports",
     description="Verify an export with `manage.py banks_verify_export FILE --public-key KEY` "
     "or `ostoja.banks.signing.verify_export`.",

@@ -23,16 +23,29 @@ Both formats have a header row; the format is recognised from it (``detect_forma
 
 Other columns are ignored and listed in the import report.
 
-**python-threatexchange** (``threatexchange``) — what ``threatexchange dataset -P --csv``
-prints (and so what HMA deployments built on python-threatexchange exchange)::
+**python-threatexchange signal file** (``threatexchange``) — what python-threatexchange's
+only file reader, ``LocalFileSignalExchangeAPI``, reads and ``threatexchange dataset -P``
+prints: one ``<signal_type> <signal>`` per line, no header, threatexchange's type names
+(``pdq``, ``video_md5``, ``video_sha256``; 1.2.17 has no photo digest types and no SHA-1, and
+its MD5/SHA-256 are computed over the file's bytes like Ostoja's). Exports write the active
+hashes (no removals: the format has none; SHA-1 is left out and counted in the signature's
+statement as ``left_out``). Imports skip lines of types Ostoja does not keep (``url``,
+``raw_text``, ``url_md5``…) and count them per type; anything after the signal is ignored.
+
+**python-threatexchange CSV** (``threatexchange-csv``) — what ``threatexchange dataset -P
+--csv`` prints (nothing in the package reads it back; Ostoja does)::
 
     signal_type,signal_str,collab,category,tags
 
-* ``signal_type``/``signal_str``: as above (``signal_str`` is the hash).
+* ``signal_type``/``signal_str``: as above (``signal_str`` is the hash); rows of types Ostoja
+  does not keep are skipped and counted per type, not an error.
 * ``collab``: the collaboration the hash came from; stored as the entry's source.
 * ``category``: ``POSITIVE_CLASS`` (or empty) adds the hash; ``NEGATIVE_CLASS`` (a known false
-  positive or a withdrawn hash) is treated as a tombstone; ``INVESTIGATION_SEED`` (not
-  confirmed material) is skipped and counted in the report.
+  positive or a withdrawn hash) is treated as a tombstone; ``INVESTIGATION_SEED`` is what
+  threatexchange gives every row that carries no opinion (all rows of its file and sample
+  sources), so such rows are imported, counted in the report (``seeds``) and marked
+  ``threatexchange:INVESTIGATION_SEED`` in the note; the analyst sees the count before
+  confirming the import. ``DISPUTED`` and other values are errors.
 * ``tags``: space-separated. ``classification:…``, ``category:…`` and ``age_band:…`` fill
   those fields; other tags go into the note. Exports write those three tags, plus
   ``ostoja:removed`` on tombstones (spaces in a category become ``_``).
@@ -57,8 +70,12 @@ from django.utils.translation import gettext as _
 from ostoja.matching import SIGNAL_TYPES, get_signal_type
 
 FORMAT_OSTOJA = "ostoja"
+#: python-threatexchange's signal file: ``<signal_type> <signal>`` per line (what its
+#: ``LocalFileSignalExchangeAPI`` reads, and ``threatexchange dataset -P`` prints).
 FORMAT_THREATEXCHANGE = "threatexchange"
-FORMATS = (FORMAT_OSTOJA, FORMAT_THREATEXCHANGE)
+#: ``threatexchange dataset -P --csv``: ``signal_type,signal_str,collab,category,tags``.
+FORMAT_THREATEXCHANGE_CSV = "threatexchange-csv"
+FORMATS = (FORMAT_OSTOJA, FORMAT_THREATEXCHANGE, FORMAT_THREATEXCHANGE_CSV)
 
 OSTOJA_COLUMNS = (
     "signal_type",
@@ -92,10 +109,15 @@ CLASSIFICATION_ALIASES = {
     "international": "baseline",
     "national": "national",
 }
+#: Ostoja's names → python-threatexchange 1.2.17's ``SignalType.get_name()``. Its only MD5 and
+#: SHA-256 types are ``video_md5``/``video_sha256`` (declared for video content, computed over
+#: the file's bytes, as Ostoja's are for any file); it has no photo digest types and no SHA-1.
+TE_NAMES = {"pdq": "pdq", "md5": "video_md5", "sha256": "video_sha256"}
 TE_POSITIVE = "POSITIVE_CLASS"
 TE_NEGATIVE = "NEGATIVE_CLASS"
 TE_SEED = "INVESTIGATION_SEED"
 TE_REMOVED_TAG = "ostoja:removed"
+TE_SEED_NOTE = "threatexchange:INVESTIGATION_SEED"
 
 MAX_CATEGORY = 64
 MAX_SOURCE = 200
@@ -174,7 +196,11 @@ class ParseReport:
     errors: list[RowError] = field(default_factory=list)
     error_count: int = 0
     duplicates: int = 0
-    skipped_seeds: int = 0
+    skipped_seeds: int = 0  # always 0 now: INVESTIGATION_SEED rows are imported (``seeds``)
+    #: INVESTIGATION_SEED rows of a python-threatexchange file: imported, counted here.
+    seeds: int = 0
+    #: Rows of signal types Ostoja does not hold (url, raw_text…), skipped: type → count.
+    skipped_types: dict[str, int] = field(default_factory=dict)
     ignored_columns: list[str] = field(default_factory=list)
 
     @property
@@ -267,8 +293,72 @@ def detect_format(header: list[str]) -> str | None:
     if "signal_type" in names and "signal_value" in names:
         return FORMAT_OSTOJA
     if "signal_type" in names and "signal_str" in names:
-        return FORMAT_THREATEXCHANGE
+        return FORMAT_THREATEXCHANGE_CSV
     return None
+
+
+_SIGNAL_LINE = re.compile(r"^[a-z][a-z0-9_]* \S")
+
+
+def _looks_like_signal_lines(text: str) -> bool:
+    """Is the first meaningful line ``<signal_type> <signal>`` (no CSV header)?"""
+    for line in text.splitlines():
+        if line.strip() and not line.lstrip().startswith("#"):
+            return bool(_SIGNAL_LINE.match(line.strip())) and "," not in line.split(" ", 1)[0]
+    return False
+
+
+def _te_signal_type(raw: str, line: int, report: ParseReport) -> str | None:
+    """Ostoja's name for a threatexchange signal type, or None: a type Ostoja does not hold
+    (``url``, ``raw_text``, ``url_md5``…) is skipped and counted, not an error."""
+    name = (raw or "").strip().lower()
+    ours = normalise_signal_type(name)
+    if ours is None:
+        key = name[:40] or "?"
+        report.skipped_types[key] = report.skipped_types.get(key, 0) + 1
+    return ours
+
+
+def _parse_signal_lines(text: str, report: ParseReport, *, max_rows: int | None) -> ParseReport:
+    """python-threatexchange's signal file, read as ``LocalFileSignalExchangeAPI`` reads it:
+    per line ``<signal_type> <signal>`` (split at the first space). ``dataset -P`` may print
+    the collaboration and the metadata after the signal; they are ignored."""
+    report.file_format = FORMAT_THREATEXCHANGE
+    seen: dict[tuple[str, str], Row] = {}
+    for number, raw in enumerate(text.splitlines(), start=1):
+        line = raw.strip()
+        if not line or line.startswith("#"):
+            continue
+        type_raw, _sep, rest = line.partition(" ")
+        signal = rest.strip().split(" ", 1)[0]
+        if not signal:
+            report.error(number, "signal", _("the line has a signal type but no signal"))
+            continue
+        signal_type = _te_signal_type(type_raw, number, report)
+        if signal_type is None:
+            continue
+        if max_rows is not None and len(seen) >= max_rows:
+            report.error(
+                number,
+                "",
+                _("The file has more than %(n)d rows; split it into smaller files.")
+                % {"n": max_rows},
+            )
+            break
+        value, problem = parse_value(signal_type, signal)
+        if value is None:
+            report.error(number, "signal", problem)
+            continue
+        row = Row(line=number, signal_type=signal_type, value=value)
+        if row.key() in seen:
+            report.duplicates += 1
+        else:
+            seen[row.key()] = row
+    if report.ok:
+        report.rows = list(seen.values())
+        if not report.rows:
+            report.error(0, "", _("The file holds no hash of a type Ostoja keeps."))
+    return report
 
 
 def decode(data: bytes) -> tuple[str | None, str]:
@@ -295,6 +385,10 @@ def parse_csv(
     if text is None:
         report.error(0, "", problem)
         return report
+    if file_format == FORMAT_THREATEXCHANGE or (
+        file_format == "auto" and _looks_like_signal_lines(text)
+    ):
+        return _parse_signal_lines(text, report, max_rows=max_rows)
     reader = csv.reader(io.StringIO(text, newline=""), strict=True)
     header: list[str] | None = None
     try:
@@ -442,6 +536,8 @@ def _parse_ostoja_row(line: int, cells: dict, report: ParseReport) -> Row | None
 
 def _parse_te_row(line: int, cells: dict, report: ParseReport) -> Row | None:
     before = report.error_count
+    if _te_signal_type(cells.get("signal_type", ""), line, report) is None:
+        return None  # a type Ostoja does not hold: counted in skipped_types
     signal_type, value = _common_fields(line, cells, report, "signal_str")
     category_raw = (cells.get("category") or "").strip().upper()
     if category_raw not in ("", TE_POSITIVE, TE_NEGATIVE, TE_SEED):
@@ -481,8 +577,11 @@ def _parse_te_row(line: int, cells: dict, report: ParseReport) -> Row | None:
     if report.error_count != before or value is None:
         return None
     if category_raw == TE_SEED:
-        report.skipped_seeds += 1
-        return None
+        # threatexchange gives every row of a file or sample source this category: it means
+        # "no opinion recorded", not "refuted". Imported (the analyst confirms the preview,
+        # which counts them) and marked in the note so they can be found.
+        report.seeds += 1
+        note = " ".join(filter(None, [TE_SEED_NOTE, note]))[:MAX_NOTE]
     return Row(
         line=line,
         signal_type=signal_type,
@@ -537,7 +636,27 @@ def write_ostoja(rows: Iterable[ExportRow]) -> tuple[bytes, int]:
 _SPACES = re.compile(r"\s+")
 
 
-def write_threatexchange(rows: Iterable[ExportRow], *, collab: str) -> tuple[bytes, int]:
+def write_threatexchange(rows: Iterable[ExportRow]) -> tuple[bytes, int, int]:
+    """python-threatexchange's signal file: ``<signal_type> <signal>`` per line, the active
+    hashes only (the format has no removals: a file collaboration is a full snapshot), under
+    threatexchange's names. SHA-1 has no threatexchange type and is left out.
+    Returns ``(data, lines written, hashes left out)``."""
+    lines = []
+    left_out = 0
+    for r in rows:
+        if r.removed_at:
+            continue
+        name = TE_NAMES.get(r.signal_type)
+        if name is None:
+            left_out += 1
+            continue
+        lines.append(f"{name} {r.value}\n")
+    return "".join(lines).encode("ascii"), len(lines), left_out
+
+
+def write_threatexchange_csv(rows: Iterable[ExportRow], *, collab: str) -> tuple[bytes, int]:
+    """The layout of ``threatexchange dataset -P --csv`` (threatexchange's type names; SHA-1,
+    which it has no name for, as ``sha1``). Only Ostoja reads this file back."""
     out = io.StringIO()
     writer = csv.writer(out)
     writer.writerow(TE_COLUMNS)
@@ -554,7 +673,7 @@ def write_threatexchange(rows: Iterable[ExportRow], *, collab: str) -> tuple[byt
             tags.append(TE_REMOVED_TAG)
         writer.writerow(
             [
-                r.signal_type,
+                TE_NAMES.get(r.signal_type, r.signal_type),
                 r.value,
                 r.source or collab,
                 TE_NEGATIVE if r.removed_at else TE_POSITIVE,

@@ -36,11 +36,24 @@ class BankForm(forms.Form):
         choices=HashBank.Visibility.choices,
         initial=HashBank.Visibility.PRIVATE,
     )
+    match_disclosure = forms.ChoiceField(
+        label=_("What a match tells other organisations' platforms"),
+        choices=HashBank.MatchDisclosure.choices,
+        initial=HashBank.MatchDisclosure.OWNER,
+        required=False,
+        help_text=_(
+            "For a private bank: platforms of other organisations never see its name or "
+            "entries; this is all they learn when one of their hashes matches it."
+        ),
+    )
     enabled = forms.BooleanField(label=_("Use for matching"), required=False, initial=True)
 
     def __init__(self, *args, owners, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["owner"].queryset = owners
+
+    def clean_match_disclosure(self):
+        return self.cleaned_data.get("match_disclosure") or HashBank.MatchDisclosure.OWNER
 
     def clean_description(self):
         text = self.cleaned_data["description"].replace("\r\n", "\n").strip()
@@ -105,14 +118,17 @@ class RemoveEntryForm(forms.Form):
 class ImportForm(forms.Form):
     file = forms.FileField(
         label=_("Hash list (CSV or ZIP bundle)"),
-        help_text=_("Ostoja's CSV, python-threatexchange's CSV, or an Ostoja export ZIP."),
+        help_text=_(
+            "Ostoja's CSV, python-threatexchange's signal file or CSV, or an Ostoja export ZIP."
+        ),
     )
     file_format = forms.ChoiceField(
         label=_("Format"),
         choices=[
             ("auto", _("Recognise from the header")),
             (csv_formats.FORMAT_OSTOJA, _("Ostoja CSV")),
-            (csv_formats.FORMAT_THREATEXCHANGE, _("python-threatexchange CSV")),
+            (csv_formats.FORMAT_THREATEXCHANGE, _("python-threatexchange signal file")),
+            (csv_formats.FORMAT_THREATEXCHANGE_CSV, _("python-threatexchange CSV")),
         ],
         initial="auto",
     )
@@ -161,7 +177,11 @@ class ExportForm(forms.Form):
         label=_("Format"),
         choices=[
             (csv_formats.FORMAT_OSTOJA, _("Ostoja CSV (with removals)")),
-            (csv_formats.FORMAT_THREATEXCHANGE, _("python-threatexchange CSV")),
+            (
+                csv_formats.FORMAT_THREATEXCHANGE,
+                _("python-threatexchange signal file (active hashes; no SHA-1)"),
+            ),
+            (csv_formats.FORMAT_THREATEXCHANGE_CSV, _("python-threatexchange CSV")),
         ],
     )
     since = forms.DateTimeField(

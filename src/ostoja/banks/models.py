@@ -87,11 +87,32 @@ class HashBankQuerySet(models.QuerySet):
             return self.none()
         return self.filter(Q(owner_id__in=own) | Q(visibility=HashBank.Visibility.SHARED))
 
+    def visible_to_organisation(self, organisation) -> HashBankQuerySet:
+        """Banks an organisation's API token may see (list, and be named in match answers):
+        its own banks and every shared bank. Another organisation's private bank is not
+        listed; a match against it is disclosed only as its ``match_disclosure`` allows."""
+        if organisation is None:
+            return self.filter(visibility=HashBank.Visibility.SHARED)
+        return self.filter(Q(owner=organisation) | Q(visibility=HashBank.Visibility.SHARED))
+
     def enabled(self) -> HashBankQuerySet:
         return self.filter(enabled=True)
 
 
+class MatchDisclosure(models.TextChoices):
+    """What a match against a private bank tells an organisation that may not see the bank.
+
+    Cumulative: ``owner`` says what ``known`` says plus the owner organisation; ``hidden``
+    says nothing (the match is left out of the answer)."""
+
+    OWNER = "owner", _("Known material, and which organisation holds it")
+    KNOWN = "known", _("Known material only (neither bank nor organisation)")
+    HIDDEN = "hidden", _("Nothing: the match is not reported")
+
+
 class HashBank(models.Model):
+    MatchDisclosure = MatchDisclosure
+
     class Visibility(models.TextChoices):
         PRIVATE = "private", _("Private: only the owner's hotline staff see the entries")
         SHARED = "shared", _("Shared: hotline staff of every organisation see and export it")
@@ -107,6 +128,17 @@ class HashBank(models.Model):
     description = models.TextField(_("description"), blank=True, max_length=2000)
     visibility = models.CharField(
         _("visibility"), max_length=10, choices=Visibility.choices, default=Visibility.PRIVATE
+    )
+    #: What a platform that may not see this (private) bank learns when a hash matches it.
+    match_disclosure = models.CharField(
+        _("matches shown to other organisations"),
+        max_length=10,
+        choices=MatchDisclosure.choices,
+        default=MatchDisclosure.OWNER,
+        help_text=_(
+            "For a private bank: what a platform of another organisation is told when its hash "
+            "matches. Shared banks are always named."
+        ),
     )
     enabled = models.BooleanField(
         _("used for matching"),

@@ -11,6 +11,11 @@
   banks exist to be shared.
 * Platforms never sign in: they match through the API with an organisation token carrying the
   ``match`` scope, and learn only which bank matched and how, never the lists themselves.
+  A token sees (lists, and is told the name of in a match) its own organisation's banks and
+  every shared bank (``organisation_sees_bank``; the queryset is
+  ``HashBank.objects.visible_to_organisation``). A match against another organisation's
+  private bank says only what that bank's ``match_disclosure`` allows: the owner
+  organisation and the classification code, the classification code alone, or nothing.
 """
 
 from __future__ import annotations
@@ -26,6 +31,7 @@ __all__ = [
     "can_view_bank",
     "hotline_org_ids",
     "is_coordinator",
+    "organisation_sees_bank",
 ]
 
 
@@ -65,3 +71,13 @@ def can_manage_bank(user, bank) -> bool:
 
 def can_export_bank(user, bank) -> bool:
     return can_view_bank(user, bank)
+
+
+def organisation_sees_bank(organisation, *, owner_id: int, visibility: str) -> bool:
+    """May an API token of ``organisation`` see (be told the name of) a bank? Its own banks
+    and shared ones. Same rule as ``HashBank.objects.visible_to_organisation``."""
+    from .models import HashBank
+
+    if visibility == HashBank.Visibility.SHARED:
+        return True
+    return organisation is not None and owner_id == organisation.pk

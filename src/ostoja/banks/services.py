@@ -25,7 +25,7 @@ from django.utils.translation import gettext as _
 from ostoja.audit.services import log_action
 from ostoja.matching import SIGNAL_TYPES, SignalParseError, get_signal_type
 
-from . import csv_formats, signing
+from . import csv_formats, permissions, signing
 from .csv_formats import FORMAT_OSTOJA, FORMAT_THREATEXCHANGE, ExportRow, Row
 from .index_cache import BankIndexCache, default_cache
 from .models import (
@@ -84,6 +84,7 @@ def create_bank(
     description: str = "",
     visibility: str = HashBank.Visibility.PRIVATE,
     enabled: bool = True,
+    match_disclosure: str = HashBank.MatchDisclosure.OWNER,
 ) -> HashBank:
     name = (name or "").strip()
     slug = (slug or "").strip().lower() or slugify(name)[:80]
@@ -93,6 +94,8 @@ def create_bank(
         raise BankError(_("Choose another short name (slug) for the bank."))
     if visibility not in HashBank.Visibility.values:
         raise BankError(_("Unknown visibility."))
+    if match_disclosure not in HashBank.MatchDisclosure.values:
+        raise BankError(_("Unknown setting for what matches disclose."))
     with transaction.atomic():
         if HashBank.objects.filter(slug=slug).exists():
             raise BankError(_("A bank with the short name %(slug)s exists.") % {"slug": slug})
@@ -102,6 +105,7 @@ def create_bank(
             owner=owner,
             description=description.strip(),
             visibility=visibility,
+            match_disclosure=match_disclosure,
             enabled=enabled,
             created_by=actor if getattr(actor, "is_authenticated", False) else None,
         )
@@ -113,7 +117,34 @@ def create_bank(
             actor=actor,
             organisation=owner,
             target=bank,
-            data={"slug": slug, "visibility": visibility, "enabled": enabled},
+            data={
+                "slug": slug,
+                "visibility": visibility,
+                "match_disclosure": match_disclosure,
+                "enabled": enabled,
+            },
+        )
+    return bank
+
+
+def set_match_disclosure(*, actor, bank: HashBank, match_disclosure: str) -> HashBank:
+    """Change what a match against this (private) bank tells other organisations."""
+    if match_disclosure not in HashBank.MatchDisclosure.values:
+        raise BankError(_("Unknown setting for what matches disclose."))
+    with transaction.atomic():
+        bank = HashBank.objects.select_for_update().get(pk=bank.pk)
+        if bank.match_disclosure == match_disclosure:
+            return bank
+        old = bank.match_disclosure
+        bank.match_disclosure = match_disclosure
+        bank.updated_at = timezone.now()
+        bank.save(update_fields=["match_disclosure", "updated_at"])
+        log_action(
+            "banks.bank.disclosure_changed",
+            actor=actor,
+            organisation=bank.owner,
+            target=bank,
+            data={"from": old, "to": match_disclosure},
         )
     return bank
 
@@ -533,6 +564,8 @@ def preview_import(
                 "rows": len(report.rows),
                 "duplicates": report.duplicates,
                 "skipped_seeds": report.skipped_seeds,
+                "seeds": report.seeds,
+                "skipped_types": report.skipped_types,
                 "ignored_columns": report.ignored_columns,
                 "error_count": report.error_count,
             }
@@ -753,13 +786,18 @@ def export_bank(
             )
     bank.refresh_from_db()
     rows = export_rows(bank, since)
+    left_out = 0
     if file_format == FORMAT_THREATEXCHANGE:
-        data, n = csv_formats.write_threatexchange(rows, collab=bank.name)
+        data, n, left_out = csv_formats.write_threatexchange(rows)
+        suffix = "-threatexchange.txt"
+    elif file_format == csv_formats.FORMAT_THREATEXCHANGE_CSV:
+        data, n = csv_formats.write_threatexchange_csv(rows, collab=bank.name)
+        suffix = "-threatexchange.csv"
     else:
         data, n = csv_formats.write_ostoja(rows)
+        suffix = ".csv"
     stamp = f"-since-{since.strftime('%Y%m%dT%H%M%S')}" if since else ""
-    suffix = "-threatexchange" if file_format == FORMAT_THREATEXCHANGE else ""
-    file_name = f"{bank.slug}-v{bank.version}{stamp}{suffix}.csv"
+    file_name = f"{bank.slug}-v{bank.version}{stamp}{suffix}"
     statement = {
         "issuer": getattr(settings, "SITE_URL", ""),
         "bank": bank.slug,
@@ -769,6 +807,8 @@ def export_bank(
         "format": file_format,
         "since": since.isoformat() if since else None,
         "rows": n,
+        # Hashes the format cannot carry (the threatexchange signal file: SHA-1, removals).
+        "left_out": left_out,
         "exported_at": timezone.now().isoformat(),
         "file_name": file_name,
     }
@@ -803,15 +843,62 @@ def export_zip(export: SignedExport) -> bytes:
 # -- matching -----------------------------------------------------------------------------------
 
 
+#: ``match_hashes(for_organisation=ALL_BANKS)``: every match named (the hotline's own checker).
+ALL_BANKS = object()
+
+
 @dataclass(frozen=True)
 class Match:
     entry_id: int
-    bank: str  # slug
-    bank_name: str
-    organisation: str  # owner's slug
+    bank: str | None  # slug; None when the viewer may not see the bank
+    bank_name: str | None
+    organisation: str | None  # owner's slug; None when the bank's owner withholds it
     signal_type: str
     distance: int
     classification: dict
+    #: ``full`` (the viewer may see the bank), ``owner`` or ``known`` (a private bank of
+    #: another organisation, disclosed as its owner allows: see ``HashBank.match_disclosure``).
+    disclosure: str = "full"
+
+
+def _merge_undisclosed(matches: list[Match]) -> list[Match]:
+    """One undisclosed match per (owner as disclosed, classification): the closest.
+
+    Several entries of withheld banks would otherwise tell the asker how many private banks
+    (or entries) hold the hash. ``matches`` is sorted by distance."""
+    seen: set[tuple] = set()
+    out = []
+    for m in matches:
+        if m.disclosure != "full":
+            key = (m.disclosure, m.organisation, m.classification["classification"])
+            if key in seen:
+                continue
+            seen.add(key)
+        out.append(m)
+    return out
+
+
+def _disclosed(match: Match, *, visible: bool, level: str) -> Match | None:
+    """``match`` as an organisation that may (not) see its bank is allowed to learn it."""
+    if visible:
+        return match
+    if level == HashBank.MatchDisclosure.HIDDEN:
+        return None
+    return Match(
+        entry_id=match.entry_id,
+        bank=None,
+        bank_name=None,
+        organisation=match.organisation if level == HashBank.MatchDisclosure.OWNER else None,
+        signal_type=match.signal_type,
+        distance=match.distance,
+        # The classification code only: category and age band are the bank's own detail.
+        classification={
+            "classification": match.classification["classification"],
+            "category": "",
+            "age_band": "",
+        },
+        disclosure=level,
+    )
 
 
 @dataclass
@@ -843,12 +930,18 @@ def match_hashes(
     pdq_threshold: int = PDQ_MAX_THRESHOLD,
     force_fresh: bool = False,
     cache: BankIndexCache | None = None,
+    for_organisation=ALL_BANKS,
 ) -> list[HashMatches]:
     """For each ``(signal_type, value)``, its matches in the enabled banks.
 
     PDQ matches within ``pdq_threshold`` (0..31) bits; exact types match identical digests.
     Candidates from the in-memory index are confirmed against the database, so a removed
     entry or a disabled bank never matches, whatever the index's age.
+
+    ``for_organisation``: the organisation that asks (an API token's). Matches in banks it
+    may not see (``HashBank.objects.visible_to_organisation``) are disclosed only as each
+    bank's owner allows (``match_disclosure``), or left out. ``ALL_BANKS`` (the default)
+    names every match: for the hotline's own checker, whose answers analysts see.
     """
     if isinstance(pdq_threshold, bool) or not isinstance(pdq_threshold, int):
         raise TypeError("pdq_threshold must be an int")
@@ -883,6 +976,9 @@ def match_hashes(
                 "bank__slug",
                 "bank__name",
                 "bank__owner__slug",
+                "bank__owner_id",
+                "bank__visibility",
+                "bank__match_disclosure",
             )
         )
         for row in qs:
@@ -897,22 +993,30 @@ def match_hashes(
             distance = (0 if row[2] == v else None) if t != "pdq" else _hamming(row[2], v)
             if distance is None or distance > (pdq_threshold if t == "pdq" else 0):
                 continue
-            matches.append(
-                Match(
-                    entry_id=eid,
-                    bank=row[6],
-                    bank_name=row[7],
-                    organisation=row[8],
-                    signal_type=t,
-                    distance=distance,
-                    classification={
-                        "classification": row[3],
-                        "category": row[4],
-                        "age_band": row[5],
-                    },
-                )
+            match = Match(
+                entry_id=eid,
+                bank=row[6],
+                bank_name=row[7],
+                organisation=row[8],
+                signal_type=t,
+                distance=distance,
+                classification={
+                    "classification": row[3],
+                    "category": row[4],
+                    "age_band": row[5],
+                },
             )
-        matches.sort(key=lambda m: (m.distance, m.bank, m.entry_id))
+            if for_organisation is not ALL_BANKS:
+                visible = permissions.organisation_sees_bank(
+                    for_organisation, owner_id=row[9], visibility=row[10]
+                )
+                match = _disclosed(match, visible=visible, level=row[11])
+                if match is None:
+                    continue
+            matches.append(match)
+        matches.sort(key=lambda m: (m.distance, m.disclosure != "full", m.bank or "", m.entry_id))
+        if for_organisation is not ALL_BANKS:
+            matches = _merge_undisclosed(matches)
         results.append(
             HashMatches(
                 t,

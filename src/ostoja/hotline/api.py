@@ -29,9 +29,11 @@ from uuid import UUID
 from django.http import HttpResponse
 from django.utils.translation import gettext as _
 from ninja import Field, Header, Router, Schema, Status
-from pydantic import BaseModel, ConfigDict, StrictStr
+from pydantic import BaseModel, ConfigDict, StrictStr, model_validator
 
 from ostoja.core.api_auth import TokenAuth
+from ostoja.core.api_errors import ApiError
+from ostoja.core.api_fields import alias_schema, fold_alias
 
 from . import services
 from .explain import public_status, rejection_message
@@ -77,14 +79,29 @@ EXAMPLE_REPORT = {
 }
 
 
-class HashIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+class ReportHashIn(BaseModel):
+    """A hash in a report: ``{"type", "value"}``; ``signal_type`` is accepted for ``type``
+    (the matching API's spelling, which an earlier version of the document showed here)."""
+
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra=alias_schema(
+            field="type",
+            alias="signal_type",
+            example={"type": "md5", "value": "0123456789abcdef0123456789abcdef"},
+        ),
+    )
 
     type: SignalTypeCode = Field(description="Hash algorithm.")
     value: StrictStr = Field(
         max_length=64,
         description="Lower- or upper-case hex: md5 32, sha1 40, sha256 64, pdq 64 characters.",
     )
+
+    @model_validator(mode="before")
+    @classmethod
+    def _signal_type_is_type(cls, data):
+        return fold_alias(data, field="type", alias="signal_type")
 
 
 class ReportIn(BaseModel):
@@ -105,7 +122,7 @@ class ReportIn(BaseModel):
             "(other schemes, private hosts, over 2,048 characters…) are rejected individually."
         ),
     )
-    hashes: list[HashIn] = Field(
+    hashes: list[ReportHashIn] = Field(
         default_factory=list,
         max_length=MAX_HASHES_PER_REPORT,
         description="File hashes, checked against the known-material hash lists.",
@@ -204,42 +221,7 @@ class ReportStatusOut(Schema):
     urls: list[UrlStatusOut]
 
 
-class ErrorItem(Schema):
-    field: str = Field(description="Where: e.g. `urls.3`, `reports.12.incident_type`, `body`.")
-    message: str
-    type: str | None = None
-
-
-class ErrorOut(Schema):
-    detail: str
-    errors: list[ErrorItem] = Field(default_factory=list)
-
-    model_config = ConfigDict(
-        json_schema_extra={
-            "examples": [
-                {
-                    "detail": "Invalid input: urls.0: Only web addresses can be reported.",
-                    "errors": [
-                        {
-                            "field": "urls.0",
-                            "message": "Only web addresses (http:// or https://) can be reported.",
-                            "type": "scheme_not_allowed",
-                        }
-                    ],
-                }
-            ]
-        }
-    )
-
-
-ERROR_RESPONSES = {
-    401: ErrorOut,
-    403: ErrorOut,
-    409: ErrorOut,
-    413: ErrorOut,
-    422: ErrorOut,
-    503: ErrorOut,
-}
+ERROR_RESPONSES = {409: ApiError, 503: ApiError}
 IDEMPOTENCY_HEADER = Header(
     None,
     alias="Idempotency-Key",
@@ -306,7 +288,13 @@ def _conflict():
         409,
         {
             "detail": _("This Idempotency-Key was already used for a different request."),
-            "errors": [{"field": "header.Idempotency-Key", "message": _("Use a new key.")}],
+            "errors": [
+                {
+                    "field": "header.Idempotency-Key",
+                    "message": _("Use a new key."),
+                    "type": "idempotency_conflict",
+                }
+            ],
         },
     )
 
@@ -355,7 +343,7 @@ def _created(request, result, body: dict) -> HttpResponse:
     openapi_extra={
         "requestBody": {"content": {"application/json": {"example": EXAMPLE_REPORT}}},
         "responses": {
-            "201": {"headers": {"Idempotent-Replayed": {"schema": {"type": "string"}}}},
+            201: {"headers": {"Idempotent-Replayed": {"schema": {"type": "string"}}}},
         },
     },
 )
@@ -414,7 +402,7 @@ def create_batch(
 @router.get(
     "/v1/reports/{report_id}",
     auth=TokenAuth("reports"),
-    response={200: ReportStatusOut, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 422: ErrorOut},
+    response={200: ReportStatusOut, 404: ApiError},
     summary="Status of a report your organisation sent",
 )
 def report_status(request, report_id: UUID):

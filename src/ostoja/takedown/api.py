@@ -34,6 +34,7 @@ from pydantic import ConfigDict, StrictStr
 
 from ostoja.audit.services import log_action
 from ostoja.core.api_auth import TokenAuth
+from ostoja.core.api_errors import ApiError
 from ostoja.outbox import webhook_keys
 from ostoja.outbox.signature import SIGNATURE_HEADER
 
@@ -42,17 +43,6 @@ from .models import ContactPoint, Notice
 
 logger = logging.getLogger(__name__)
 router = Router(tags=["notice and takedown"])
-
-
-class ErrorItem(Schema):
-    field: str
-    message: str
-    type: str | None = None
-
-
-class ErrorOut(Schema):
-    detail: str
-    errors: list[ErrorItem] = Field(default_factory=list)
 
 
 class UrlListEntryOut(Schema):
@@ -109,7 +99,7 @@ class NoticeOut(Schema):
 @router.get(
     "/v1/urllist",
     auth=TokenAuth("urllist"),
-    response={200: UrlListOut, 401: ErrorOut, 403: ErrorOut, 422: ErrorOut},
+    response={200: UrlListOut, 403: ApiError, 422: ApiError},
     summary="Download the URL block list (full or changes)",
     description=(
         "Without `since`: every URL still listed. With `since` (ISO 8601 with a time zone, "
@@ -201,7 +191,7 @@ def _notice_for(request, notice_id) -> Notice | None:
 @router.get(
     "/v1/notices/{notice_id}",
     auth=TokenAuth("ntd"),
-    response={200: NoticeOut, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut},
+    response={200: NoticeOut, 404: ApiError},
     summary="Read a notice addressed to you",
 )
 def notice_detail(request, notice_id: UUID):
@@ -226,14 +216,7 @@ def notice_detail(request, notice_id: UUID):
 @router.post(
     "/v1/notices/{notice_id}/response",
     auth=[TokenAuth("ntd"), NoticeSignatureAuth()],
-    response={
-        200: ResponseOut,
-        401: ErrorOut,
-        403: ErrorOut,
-        404: ErrorOut,
-        409: ErrorOut,
-        422: ErrorOut,
-    },
+    response={200: ResponseOut, 404: ApiError, 409: ApiError, 422: ApiError},
     summary="Answer a notice: removed, acknowledged or disputed",
 )
 def notice_response(request, notice_id: UUID, payload: ResponseIn):
@@ -250,7 +233,13 @@ def notice_response(request, notice_id: UUID, payload: ResponseIn):
             notice=notice, action=payload.action, via=via, comment=payload.comment or ""
         )
     except services.ResponseConflict as exc:
-        return Status(409, {"detail": str(exc), "errors": []})
+        return Status(
+            409,
+            {
+                "detail": str(exc),
+                "errors": [{"field": "action", "message": str(exc), "type": "conflict"}],
+            },
+        )
     except services.TakedownError as exc:
         return Status(
             422,

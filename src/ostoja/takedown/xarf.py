@@ -24,8 +24,12 @@ field                   when       value
 ``source_port``         if known   explicit URL port, else 80 / 443 from the scheme
 ``category``            always     ``"content"``
 ``type``                always     ``"csam"``
-``url``                 always     the reported URL (page-level, exactly as assessed)
-``domain``              host name  the URL's host in A-label (punycode) form; omitted for IPs
+``url``                 always     the reported URL (page-level, as assessed; a non-ASCII
+                                   URL is mapped to its RFC 3986 URI: A-label host, UTF-8
+                                   percent-encoding)
+``domain``              host name  the URL's host, if it matches the official ``domain``
+                                   pattern (omitted for IPs, punycode ``xn--`` and
+                                   single-label hosts: see docs/ntd-referral-format.md)
 ``classification``      always     ``baseline``, ``A1``, ``A2``, ``B1`` or ``B2`` (INHOPE/Interpol
                                    baseline and national categories)
 ``detection_method``    always     ``manual_review`` (an analyst assessed it) by default
@@ -36,7 +40,8 @@ field                   when       value
 ``country_code``        optional   the hosting country (ISO 3166-1 alpha-2)
 ``verified_at``         optional   when an analyst last saw it online
 ``description``         optional   ≤ 1000 characters of plain text
-``tags``                optional   ``namespace:value`` tags, e.g. ``ostoja:notice``
+``tags``                optional   ``namespace:value`` tags, e.g. ``ostoja:notice`` (a dot
+                                   becomes ``-``: the official pattern has no dots)
 ======================  =========  =============================================================
 
 Never emitted: ``evidence`` (base64 payloads), ``screenshot_url`` and ``hash_values`` of the
@@ -53,9 +58,11 @@ import re
 import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from urllib.parse import urlsplit
+from pathlib import Path
+from urllib.parse import quote, urlsplit, urlunsplit
 
 import jsonschema
+from referencing import Registry, Resource
 
 XARF_VERSION = "4.0.0"
 CLASSIFICATIONS = ("baseline", "A1", "A2", "B1", "B2")
@@ -64,79 +71,54 @@ MEDIA_TYPES = ("image", "video", "audio", "text", "mixed")
 # Fields a report from Ostoja must never carry (they would hold or point at the material).
 FORBIDDEN_FIELDS = ("evidence", "screenshot_url", "hash_values")
 
-_TAG = r"^[a-z0-9][a-z0-9_+-]*:[a-z0-9][a-z0-9_+.-]*$"
-_CONTACT = {
-    "type": "object",
-    "required": ["org", "contact", "domain"],
-    "properties": {
-        "org": {"type": "string", "minLength": 1, "maxLength": 200},
-        "contact": {"type": "string", "format": "email"},
-        "domain": {"type": "string", "format": "hostname"},
-    },
-    "additionalProperties": False,
-}
+#: The official schemas (``xarf_v4/``, unmodified copies from xarf-spec), resolved by ``$id``.
+_SCHEMA_DIR = Path(__file__).with_name("xarf_v4")
+_SCHEMA_FILES = ("xarf-core.json", "types/content-base.json", "types/content-csam.json")
 
-#: JSON Schema (draft 2020-12) of an XARF v4 ``content``/``csam`` report: the core schema,
-#: the content-category base and the csam type of xarf-spec, folded into one document.
-#: Like the spec it allows further (unknown) fields; the Ostoja profile is checked separately.
-SCHEMA: dict = {
-    "$schema": "https://json-schema.org/draft/2020-12/schema",
-    "$id": "https://ostoja.invalid/schemas/xarf-v4-content-csam.json",
-    "title": "XARF v4 content/csam report",
-    "type": "object",
-    "required": [
-        "xarf_version",
-        "report_id",
-        "timestamp",
-        "reporter",
-        "sender",
-        "source_identifier",
-        "category",
-        "type",
-        "url",
-        "classification",
-        "detection_method",
-    ],
-    "properties": {
-        "xarf_version": {"type": "string", "pattern": r"^4\.[0-9]+\.[0-9]+$"},
-        "report_id": {"type": "string", "format": "uuid"},
-        "timestamp": {"type": "string", "format": "date-time"},
-        "reporter": _CONTACT,
-        "sender": _CONTACT,
-        "source_identifier": {"type": "string", "minLength": 1},
-        "source_port": {"type": "integer", "minimum": 1, "maximum": 65535},
-        "category": {"const": "content"},
-        "type": {"const": "csam"},
-        "evidence_source": {"type": "string"},
-        "tags": {
-            "type": "array",
-            "items": {"type": "string", "pattern": _TAG},
-            "maxItems": 20,
-        },
-        "confidence": {"type": "number", "minimum": 0, "maximum": 1},
-        "description": {"type": "string", "maxLength": 1000},
-        "url": {"type": "string", "format": "uri"},
-        "domain": {"type": "string", "format": "hostname"},
-        "verified_at": {"type": "string", "format": "date-time"},
-        "hosting_provider": {"type": "string"},
-        "asn": {"type": "integer", "minimum": 1, "maximum": 4294967295},
-        "country_code": {"type": "string", "pattern": "^[A-Z]{2}$"},
-        "classification": {"enum": list(CLASSIFICATIONS)},
-        "media_type": {"enum": list(MEDIA_TYPES)},
-        "detection_method": {"enum": list(DETECTION_METHODS)},
-        "content_removed": {"type": "boolean"},
-        "account_suspended": {"type": "boolean"},
-    },
-    "additionalProperties": True,
-}
 
-# --- format checks (jsonschema ships no uri/date-time/hostname checkers without extras) ------
+def _load_schemas() -> tuple[dict, Registry]:
+    resources = []
+    for name in _SCHEMA_FILES:
+        contents = json.loads((_SCHEMA_DIR / name).read_text(encoding="utf-8"))
+        resources.append((contents["$id"], Resource.from_contents(contents)))
+    registry = Registry().with_resources(resources)
+    return registry[CSAM_SCHEMA_ID].contents, registry
 
-_FORMATS = jsonschema.FormatChecker(["email", "uuid", "ipv4", "ipv6"])
+
+CSAM_SCHEMA_ID = "https://xarf.org/schemas/v4/types/content-csam.json"
+#: The official X-ARF v4 ``content``/``csam`` schema (it builds on content-base and core).
+SCHEMA, _REGISTRY = _load_schemas()
+
+
+def _official_pattern(schema_id: str, *path: str) -> re.Pattern:
+    node = _REGISTRY[schema_id].contents
+    for key in path:
+        node = node[int(key)] if isinstance(node, list) else node[key]
+    return re.compile(node)
+
+
+#: The official patterns a value must match (used to decide what a notice carries).
+_DOMAIN = _official_pattern(
+    "https://xarf.org/schemas/v4/types/content-base.json",
+    "allOf", "1", "properties", "domain", "pattern",
+)  # fmt: skip
+_TAG = _official_pattern(
+    "https://xarf.org/schemas/v4/xarf-core.json", "properties", "tags", "items", "pattern"
+)
+
+# --- format checks ---------------------------------------------------------------------------
+# jsonschema checks a format only if the library it needs is installed: "uri" needs
+# rfc3986-validator (a runtime dependency; jsonschema's ``format-nongpl`` extra names it),
+# "date-time" rfc3339-validator, "hostname" fqdn. Without it a format is silently accepted, so
+# the checker is built from every available check, "uri" must be among them, and date-time
+# and hostname have checks of our own where their library is missing.
+
+_FORMATS = jsonschema.FormatChecker()
+if "uri" not in _FORMATS.checkers:  # pragma: no cover - a broken installation
+    raise ImportError("X-ARF validation needs rfc3986-validator for the 'uri' format check.")
 _HOST_LABEL = re.compile(r"^(?!-)[A-Za-z0-9-]{1,63}(?<!-)$")
 
 
-@_FORMATS.checks("date-time", raises=ValueError)
 def _is_datetime(value) -> bool:
     if not isinstance(value, str):
         return True
@@ -147,7 +129,6 @@ def _is_datetime(value) -> bool:
     return True
 
 
-@_FORMATS.checks("hostname")
 def _is_hostname(value) -> bool:
     if not isinstance(value, str):
         return True
@@ -156,22 +137,12 @@ def _is_hostname(value) -> bool:
     return all(_HOST_LABEL.match(label) for label in value.rstrip(".").split("."))
 
 
-@_FORMATS.checks("uri")
-def _is_uri(value) -> bool:
-    if not isinstance(value, str):
-        return True
-    if any(ch.isspace() or ord(ch) < 32 for ch in value):
-        return False
-    try:
-        parts = urlsplit(value)
-    except ValueError:
-        return False
-    return bool(re.match(r"^[A-Za-z][A-Za-z0-9+.-]*$", parts.scheme or "")) and bool(
-        parts.netloc or parts.path
-    )
+if "date-time" not in _FORMATS.checkers:
+    _FORMATS.checks("date-time", raises=ValueError)(_is_datetime)
+if "hostname" not in _FORMATS.checkers:
+    _FORMATS.checks("hostname")(_is_hostname)
 
-
-_VALIDATOR = jsonschema.Draft202012Validator(SCHEMA, format_checker=_FORMATS)
+_VALIDATOR = jsonschema.Draft202012Validator(SCHEMA, registry=_REGISTRY, format_checker=_FORMATS)
 
 
 # --- building -------------------------------------------------------------------------------
@@ -213,6 +184,46 @@ def _a_label(host: str) -> str | None:
     return host.rstrip(".").encode("idna").decode("ascii").lower()
 
 
+def as_uri(url: str) -> str:
+    """The URL as an RFC 3986 URI (ASCII): the host in A-label form, other non-ASCII
+    characters percent-encoded as UTF-8 — RFC 3987's mapping of an IRI to the URI of the same
+    resource. ASCII URLs (the hotline's canonical form) are returned unchanged."""
+    if url.isascii():
+        return url
+    parts = urlsplit(url)
+    host = parts.hostname or ""
+    a_label = _a_label(host) or host
+    if ":" in a_label:  # an IPv6 literal
+        a_label = f"[{a_label}]"
+    userinfo = ""
+    if parts.username is not None:
+        userinfo = quote(parts.username, safe="")
+        if parts.password is not None:
+            userinfo += ":" + quote(parts.password, safe="")
+        userinfo += "@"
+    port = f":{parts.port}" if parts.port is not None else ""
+    netloc = f"{userinfo}{a_label}{port}"
+    safe = "/:@!$&'()*+,;=%-._~?#[]"
+    return urlunsplit(
+        (
+            parts.scheme,
+            netloc,
+            quote(parts.path, safe=safe),
+            quote(parts.query, safe=safe),
+            quote(parts.fragment, safe=safe),
+        )
+    )
+
+
+def _tag(tag: str) -> str:
+    """A tag as the official pattern allows it: dots in a tag become hyphens (``ostoja:v1.2``
+    → ``ostoja:v1-2``); anything else the pattern refuses is a ValueError."""
+    fixed = tag.replace(".", "-")
+    if not _TAG.match(fixed):
+        raise ValueError(f"An X-ARF tag must be 'namespace:value' in [a-z0-9_+-]: {tag!r}")
+    return fixed
+
+
 def build_csam_report(
     *,
     url: str,
@@ -236,8 +247,14 @@ def build_csam_report(
 
     Raises ``ValueError`` if the result would not validate (see :func:`validate_report`).
     """
+    url = as_uri(url)
     host, port = _host_and_port(url)
-    domain = _a_label(host)
+    a_label = _a_label(host)
+    # ``domain`` is only RECOMMENDED, and the official pattern refuses punycode labels
+    # (``xn--…``) and single-label hosts: such a host is named by ``url`` and
+    # ``source_identifier`` only (see docs/ntd-referral-format.md).
+    domain = a_label if a_label and _DOMAIN.match(a_label) else None
+    tags = [_tag(t) for t in tags]
     if source_ip:
         source_ip = str(ipaddress.ip_address(source_ip))
     report = {
@@ -246,7 +263,7 @@ def build_csam_report(
         "timestamp": _iso(observed_at),
         "reporter": reporter.as_dict(),
         "sender": (sender or reporter).as_dict(),
-        "source_identifier": source_ip or domain or host,
+        "source_identifier": source_ip or a_label or host,
         "source_port": port,
         "category": "content",
         "type": "csam",
@@ -277,8 +294,9 @@ def build_csam_report(
 
 
 def validate_report(report) -> list[str]:
-    """All problems with ``report`` (empty if it is a valid XARF v4 csam report that also
-    follows the Ostoja profile: no evidence, screenshot or content hashes)."""
+    """All problems with ``report`` (empty if it is a valid XARF v4 csam report — checked
+    against the official schemas with format checks on — that also follows the Ostoja
+    profile: no evidence, screenshot or content hashes)."""
     problems = []
     for error in sorted(_VALIDATOR.iter_errors(report), key=lambda e: list(e.absolute_path)):
         where = "/".join(str(p) for p in error.absolute_path) or "(report)"
@@ -287,6 +305,10 @@ def validate_report(report) -> list[str]:
         for name in FORBIDDEN_FIELDS:
             if name in report:
                 problems.append(f"{name}: Ostoja reports never carry material or pointers to it")
+        for party in ("reporter", "sender"):
+            contact = report.get(party)
+            if isinstance(contact, dict) and not str(contact.get("org", "")).strip():
+                problems.append(f"{party}/org: an Ostoja report names the organisation")
     return problems
 
 

@@ -73,6 +73,7 @@ MIDDLEWARE = [
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
+    "ostoja.core.api_middleware.ApiJsonMiddleware",
     "django.middleware.common.CommonMiddleware",
     "ostoja.core.middleware.FetchMetadataOriginMiddleware",
     "ostoja.core.body_limits.RequestBodyLimitMiddleware",  # before CSRF reads the body
