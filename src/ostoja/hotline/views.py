@@ -273,9 +273,15 @@ def _item_context(request, item: Item, *, form=None, revealed_url=None) -> dict:
         r.annotation_labels = [str(annotation_labels.get(a, a)) for a in r.annotations]
     assessments = list(item.assessments.select_related("analyst"))
     mine = any(a.analyst_id == user.pk for a in assessments)
-    # Four eyes: the second analyst decides without seeing the first decision.
-    hide_assessments = item.state == ItemState.SECOND_OPINION and not mine
     hold = item.claimed_by_id == user.pk and item.is_waiting
+    # Four eyes: the second analyst decides without seeing the first decision (no outcome,
+    # no banner or link that only illegal items get) until theirs is recorded. The first
+    # analyst and the hotline's supervisors see it, except a supervisor who is giving the
+    # second assessment.
+    supervisor = permissions.is_supervisor_of(user, item.hotline)
+    hide_assessments = (
+        item.state == ItemState.SECOND_OPINION and not mine and (hold or not supervisor)
+    )
     if hold and form is None:
         initial = {}
         classification = item.known_classification or {}
@@ -299,7 +305,7 @@ def _item_context(request, item: Item, *, form=None, revealed_url=None) -> dict:
         if hold
         else [],
         "revealed_url": revealed_url,
-        "item_is_illegal": item.outcome in ILLEGAL_OUTCOMES,
+        "item_is_illegal": item.outcome in ILLEGAL_OUTCOMES and not hide_assessments,
         "hashes": services.hashes_of_item(item),
         "later_items": item.later_items.all(),
         **_break_context(user),
