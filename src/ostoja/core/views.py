@@ -10,10 +10,12 @@ from django.views.decorators.http import require_GET
 
 from ostoja.organisations.permissions import roles_of
 
+from .decorators import private_page
 from .modules import MODULES
 from .permissions import permission_required
 
 
+@private_page  # the first page a person at risk may open on a shared device
 @require_GET
 def home(request):
     return render(request, "core/home.html", {"modules": MODULES})

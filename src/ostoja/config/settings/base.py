@@ -189,6 +189,9 @@ SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 CSRF_COOKIE_HTTPONLY = True
 CSRF_COOKIE_SAMESITE = "Lax"
+# A browser-session cookie (gone when the browser closes), not Django's one year: on a shared
+# device the anonymous report and appeal forms must leave no lasting trace of the visit.
+CSRF_COOKIE_AGE = None
 LANGUAGE_COOKIE_HTTPONLY = True
 LANGUAGE_COOKIE_SAMESITE = "Lax"
 
