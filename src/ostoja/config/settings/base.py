@@ -221,6 +221,12 @@ DATA_UPLOAD_MAX_NUMBER_FIELDS = 2000
 FILE_UPLOAD_MAX_MEMORY_SIZE = 60 * 1024 * 1024  # uploads stay in memory (never on disk)
 FILE_UPLOAD_HANDLERS = ["django.core.files.uploadhandler.MemoryFileUploadHandler"]
 
+# Reverse proxy in front of Ostoja (see ostoja/core/ratelimit.py): the anonymous pages' rate
+# limits count the client address from X-Forwarded-For only when the connection comes from one
+# of these proxies. Default: no proxy trusted, REMOTE_ADDR counted. Addresses are never stored.
+OSTOJA_TRUSTED_PROXIES = env_list("OSTOJA_TRUSTED_PROXIES")
+OSTOJA_PROXY_COUNT = os.environ.get("OSTOJA_PROXY_COUNT") or None  # default 1 behind a proxy
+
 CONTENT_SECURITY_POLICY = {
     "DIRECTIVES": {
         "default-src": ["'self'"],
