@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.db import connection
 from django.http import JsonResponse
 from django.shortcuts import render
+from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
@@ -31,8 +33,29 @@ def dashboard(request):
     return render(
         request,
         "core/dashboard.html",
-        {"memberships": memberships, "modules": modules, "roles": roles},
+        {
+            "memberships": memberships,
+            "modules": modules,
+            "roles": roles,
+            "warnings": _configuration_warnings(roles),
+        },
     )
+
+
+def _configuration_warnings(roles) -> list[str]:
+    """Settings a coordinator must know are missing (a silent gap is worse than an error)."""
+    if "coordinator" not in roles:
+        return []
+    warnings = []
+    if not (getattr(settings, "OSTOJA_POLICE_CONTACT", "") or "").strip():
+        warnings.append(
+            _(
+                "The police are not notified of illegal material hosted in Poland: "
+                "OSTOJA_POLICE_CONTACT is not set. Set it to the slug of the police "
+                "organisation or to the police contact's e-mail address (see the README)."
+            )
+        )
+    return warnings
 
 
 @require_GET
