@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from django.conf import settings
 from django.db import connection
-from django.http import JsonResponse
+from django.http import HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
@@ -15,6 +17,8 @@ from ostoja.organisations.permissions import roles_of
 from .decorators import private_page
 from .modules import MODULES
 from .permissions import permission_required
+
+_FAVICON = Path(__file__).resolve().parent / "static" / "ostoja" / "favicon.ico"
 
 
 @private_page  # the first page a person at risk may open on a shared device
@@ -38,6 +42,7 @@ def dashboard(request):
             "modules": modules,
             "roles": roles,
             "warnings": _configuration_warnings(roles),
+            "dev_mail": settings.DEBUG and "coordinator" in roles,
         },
     )
 
@@ -56,6 +61,14 @@ def _configuration_warnings(roles) -> list[str]:
             )
         )
     return warnings
+
+
+@require_GET
+def favicon(request):
+    """``/favicon.ico``, which browsers ask for on their own (the pages link the SVG icon)."""
+    response = HttpResponse(_FAVICON.read_bytes(), content_type="image/x-icon")
+    response["Cache-Control"] = "public, max-age=86400"
+    return response
 
 
 @require_GET
