@@ -31,6 +31,12 @@ def test_report_then_check_status_without_javascript_needs(page, hotline):
     assert "Wiersz 2" in page.content()
     assert serious_axe_violations(page) == []
 
+    # POST/redirect/GET: the code is in no URL, and a reload neither shows it nor sends again.
+    assert page.url.endswith("/report/received/") and code not in page.url
+    page.reload()
+    assert page.locator("#status-code").count() == 0
+    assert "Odświeżenie strony nie wysyła zgłoszenia ponownie" in page.content()
+
     report = Report.objects.get()
     assert report.channel == "web_form" and report.accepted_count == 1
     assert Item.objects.get().canonical_url == "https://example.com/zgloszenie/1"
@@ -44,7 +50,9 @@ def test_report_then_check_status_without_javascript_needs(page, hotline):
     assert serious_axe_violations(page) == []
 
     assert page.request_log.foreign() == []
-    assert {c["name"] for c in page.context.cookies()} <= {"csrftoken"}
+    cookies = page.context.cookies()
+    assert {c["name"] for c in cookies} <= {"csrftoken"}
+    assert all(c["expires"] == -1 for c in cookies), "only browser-session cookies"
 
 
 def test_english_form_with_javascript_disabled(browser, live_server, hotline):

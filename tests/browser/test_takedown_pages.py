@@ -86,3 +86,25 @@ def test_supervisor_sees_the_case_and_the_statistics(page, td):
     assert page.locator("svg[role=img]").count() == 3
     assert serious_axe_violations(page) == []
     assert page.request_log.foreign() == []
+
+
+def test_analyst_gets_past_an_untraceable_host(page, td):
+    """Issue 11 item 10: no DNS answer → an explanation, then the hosting entered by hand."""
+    import socket
+
+    DNS["files.example.com"] = socket.gaierror(-2, "Name or service not known")
+    case = open_case(td)
+    assert case.state == CaseState.HOSTING_UNKNOWN
+    sign_in(page, td.analyst.email)
+    page.goto(f"/en/takedown/items/{case.item_id}/")
+    problem = page.locator("#trace-problem").inner_text()
+    assert "The host name could not be resolved" in problem and "Errno" not in problem
+    assert serious_axe_violations(page) == []
+    page.get_by_label("Hosting country").fill("PL")
+    page.get_by_label("Hosting provider").select_option(label=td.provider.name)
+    page.get_by_label("Reason").fill("WHOIS names Hosting Testowy.")
+    page.get_by_role("button", name="Set the hosting").click()
+    page.wait_for_selector("text=The hosting was set")
+    case.refresh_from_db()
+    assert case.state == CaseState.NOTIFIED
+    assert page.request_log.foreign() == []

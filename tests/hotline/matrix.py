@@ -26,6 +26,8 @@ HOTLINE_STAFF = [ANALYST, SUPER]
 MATRIX = {
     "hotline:report": Case(expect=everyone(200)),
     "hotline:status": Case(expect=everyone(200)),
+    # The once-only receipt after a report (without one in the session: "already shown").
+    "hotline:received": Case(expect=everyone(200)),
     "hotline:queue": Case(expect={**only(HOTLINE_STAFF), COORD: 302}),
     "hotline:stats": Case(expect=only([COORD, *HOTLINE_STAFF])),
     "hotline:next": Case(method="post", expect=only(HOTLINE_STAFF, ok=302)),

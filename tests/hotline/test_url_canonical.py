@@ -540,3 +540,35 @@ def test_query_order_preserved(scheme: str, host: str, path: str, pairs: list) -
 @given(hosts, paths)
 def test_schemeless_means_http(host: str, path: str) -> None:
     assert canonicalise(f"{host}{path}") == canonicalise(f"http://{host}{path}")
+
+
+# Issue 11 item 9: full-width (compatibility) forms are NFKC-normalised before parsing.
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        # Full-width letters and dot with ASCII "://" (what the review pasted).
+        ("ｈｔｔｐｓ://ｅｘａｍｐｌｅ．ｃｏｍ/ａ/ｂ", "https://example.com/a/b"),
+        # Everything full-width, including ":", "/", "?" and "=".
+        (
+            "ｈｔｔｐｓ：／／ｅｘａｍｐｌｅ．ｃｏｍ／ｐａｔｈ？ｑ＝１",
+            "https://example.com/path?q=1",
+        ),
+        # No scheme, full-width host and path.
+        ("ｅｘａｍｐｌｅ．ｏｒｇ／ｘ", "http://example.org/x"),
+        # A plain beginning: the path is kept as typed (the server gets those bytes); the host
+        # still goes through IDNA, which maps full-width letters.
+        ("https://example.com/wiki/x²", "https://example.com/wiki/x%C2%B2"),
+        ("https://ｅｘａｍｐｌｅ.com/x²", "https://example.com/x%C2%B2"),
+        # Non-compatibility Unicode (Japanese) is unaffected: punycode host, encoded path.
+        ("https://例え.jp/テスト", "https://xn--r8jz45g.jp/%E3%83%86%E3%82%B9%E3%83%88"),
+    ],
+)
+def test_full_width_addresses_are_read_as_the_address_they_spell(raw: str, expected: str) -> None:
+    assert canonicalise(raw) == expected
+    assert canonicalise(expected) == expected
+
+
+def test_full_width_credentials_are_still_refused() -> None:
+    with pytest.raises(UrlRejected) as info:
+        canonicalise("ｈｔｔｐｓ：／／ｔｒｕｓｔｅｄ．ｅｘａｍｐｌｅ＠ｅｖｉｌ．ｔｅｓｔ／")
+    assert info.value.code == "credentials"

@@ -3,6 +3,7 @@
 from django.conf.urls.i18n import i18n_patterns
 from django.urls import include, path
 
+from ostoja.core import devmail
 from ostoja.core import views as core_views
 from ostoja.core.api import api
 
@@ -13,6 +14,7 @@ handler500 = "ostoja.core.views.error_500"
 
 urlpatterns = [
     path("healthz", core_views.healthz, name="healthz"),
+    path("favicon.ico", core_views.favicon, name="favicon"),
     path("api/", api.urls),
     path("hsds/", include("ostoja.directory.hsds_urls")),
 ]
@@ -21,6 +23,7 @@ urlpatterns = [
 app_patterns = [
     path("", core_views.home, name="home"),
     path("dashboard/", core_views.dashboard, name="dashboard"),
+    path("dev/mail/", devmail.mailbox, name="dev_mail"),  # 404 unless DEBUG
     path("accounts/", include("allauth.urls")),
     path("organisations/", include("ostoja.organisations.urls")),
     path("audit/", include("ostoja.audit.urls")),

@@ -2,18 +2,26 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
+from django.conf import settings
 from django.db import connection
-from django.http import JsonResponse
+from django.http import HttpResponse, JsonResponse
 from django.shortcuts import render
+from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
 from ostoja.organisations.permissions import roles_of
 
+from .decorators import private_page
 from .modules import MODULES
 from .permissions import permission_required
 
+_FAVICON = Path(__file__).resolve().parent / "static" / "ostoja" / "favicon.ico"
 
+
+@private_page  # the first page a person at risk may open on a shared device
 @require_GET
 def home(request):
     return render(request, "core/home.html", {"modules": MODULES})
@@ -29,8 +37,38 @@ def dashboard(request):
     return render(
         request,
         "core/dashboard.html",
-        {"memberships": memberships, "modules": modules, "roles": roles},
+        {
+            "memberships": memberships,
+            "modules": modules,
+            "roles": roles,
+            "warnings": _configuration_warnings(roles),
+            "dev_mail": settings.DEBUG and "coordinator" in roles,
+        },
     )
+
+
+def _configuration_warnings(roles) -> list[str]:
+    """Settings a coordinator must know are missing (a silent gap is worse than an error)."""
+    if "coordinator" not in roles:
+        return []
+    warnings = []
+    if not (getattr(settings, "OSTOJA_POLICE_CONTACT", "") or "").strip():
+        warnings.append(
+            _(
+                "The police are not notified of illegal material hosted in Poland: "
+                "OSTOJA_POLICE_CONTACT is not set. Set it to the slug of the police "
+                "organisation or to the police contact's e-mail address (see the README)."
+            )
+        )
+    return warnings
+
+
+@require_GET
+def favicon(request):
+    """``/favicon.ico``, which browsers ask for on their own (the pages link the SVG icon)."""
+    response = HttpResponse(_FAVICON.read_bytes(), content_type="image/x-icon")
+    response["Cache-Control"] = "public, max-age=86400"
+    return response
 
 
 @require_GET

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import json
+import unicodedata
 
 from django import forms
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
+from . import url_canonical
 from .intake import MAX_DESCRIPTION
 from .models import (
     AgeBand,
@@ -71,16 +74,51 @@ class PublicReportForm(forms.Form):
     leave_empty = forms.CharField(label=_("Leave this field empty"), required=False)
 
     def clean_urls(self):
+        # Numbered as the receipt numbers them: the n-th non-empty line.
         lines = [line.strip() for line in self.cleaned_data["urls"].splitlines()]
-        lines = [line for line in lines if line]
-        if not lines:
+        numbered = list(enumerate((line for line in lines if line), start=1))
+        if not numbered:
             raise forms.ValidationError(_("Enter at least one web address."))
-        if len(lines) > MAX_FORM_URLS:
+        if len(numbered) > MAX_FORM_URLS:
             raise forms.ValidationError(
                 _("Enter at most %(max)d addresses (you entered %(count)d).")
-                % {"max": MAX_FORM_URLS, "count": len(lines)}
+                % {"max": MAX_FORM_URLS, "count": len(numbered)}
             )
-        return lines
+        text_lines = [n for n, line in numbered if is_plain_text(line)]
+        if text_lines:
+            # Nothing is dropped silently: the reporter moves the text and sends again.
+            raise forms.ValidationError(
+                ngettext(
+                    "Line %(lines)s is not a web address. Put explanations in the description "
+                    "below and keep only addresses here, one per line.",
+                    "Lines %(lines)s are not web addresses. Put explanations in the description "
+                    "below and keep only addresses here, one per line.",
+                    len(text_lines),
+                )
+                % {"lines": ", ".join(str(n) for n in text_lines)},
+                code="not_urls",
+            )
+        return [line for _n, line in numbered]
+
+
+def is_plain_text(line: str) -> bool:
+    """True for a line that is words, not an address (``see below``, ``zobacz``).
+
+    A line with an explicit ``scheme://`` is always treated as an address (the intake says
+    what is wrong with it). Otherwise a line with a space, or one that would be read as a
+    single-label host (no dot: a word, not a domain on the internet), is text.
+    """
+    folded = unicodedata.normalize("NFKC", line).strip()
+    if "://" in folded:
+        return False
+    if any(ch.isspace() for ch in folded):
+        return True
+    try:
+        canonical = url_canonical.canonicalise(folded)
+    except url_canonical.UrlRejected:
+        return False  # an address with a fault; the receipt names it
+    host = url_canonical.host_of(canonical)
+    return "." not in host and ":" not in host
 
 
 class StatusLookupForm(forms.Form):

@@ -101,6 +101,10 @@ class SignalType(models.TextChoices):
 SIGNAL_HEX_LENGTH = {"md5": 32, "sha1": 40, "sha256": 64, "pdq": 64}
 
 
+#: The triage order, see :meth:`ItemQuerySet.urgent_first`.
+URGENT_FIRST = ("priority_level", "-priority_score", "priority_deadline", "pk")
+
+
 class ItemState(models.TextChoices):
     OPEN = "open", _("Waiting for assessment")
     SECOND_OPINION = "second_opinion", _("Waiting for a second assessment")
@@ -293,7 +297,13 @@ class ItemQuerySet(models.QuerySet):
         return self.filter(state__in=WAITING_STATES)
 
     def urgent_first(self):
-        return self.order_by("priority_level", "priority_deadline", "-priority_score", "pk")
+        """The one triage order (queue, "next item", held claims): most urgent first.
+
+        Priority class (P1, P2, P3), then score, highest first (within a class the score says
+        how urgent an item is: 197 "a child may be in danger now" before 64), then the
+        earlier deadline, then the older item.
+        """
+        return self.order_by(*URGENT_FIRST)
 
 
 class Item(models.Model):

@@ -40,6 +40,17 @@ Decisions
   ``https://trusted.example@evil.test/`` is the classic disguise, stripping would silently
   change what was reported, and credentials do not belong in a deduplication key or in
   notices. The form asks the reporter to put them in the description if they matter.
+* **Compatibility characters (full-width and similar forms).** An address typed or converted
+  as a whole in full-width letters (``ｈｔｔｐｓ：／／ｅｘａｍｐｌｅ．ｃｏｍ``, as East
+  Asian input methods produce, or written so to slip past link filters) is read as the
+  address it spells:
+  when the address *begins* with a character that Unicode NFKC normalisation changes, the
+  whole input is NFKC-normalised before parsing. Without that no ASCII ``:`` or ``/`` is found
+  and the text becomes a host ``https`` with a percent-encoded path. An address that begins
+  in plain characters is not normalised: its host still goes through IDNA (which maps
+  full-width letters and dots), a full-width ``／`` inside such a host stays an invalid host
+  (it would move the host boundary), and its path is kept exactly as typed (``/wiki/x²``
+  stays ``x%C2%B2``: the server receives those bytes).
 * **Whitespace and control characters.** Surrounding whitespace is stripped. Any remaining
   C0/C1 control character or DEL (tabs and line breaks included) is rejected
   (``control_character``) rather than removed as browsers do: a URL broken across lines is
@@ -239,6 +250,11 @@ def _parse(raw: str) -> _Parts:
     if _SURROGATE_RE.search(text):
         # Lone surrogates are not text; they cannot be encoded as UTF-8.
         raise UrlRejected("unparseable")
+    text = _fold_compatibility(text)
+    if len(text) > MAX_URL_LENGTH:
+        raise UrlRejected("too_long")
+    if _CONTROL_RE.search(text):
+        raise UrlRejected("control_character")
 
     scheme, rest = _split_scheme(text)
 
@@ -253,6 +269,14 @@ def _parse(raw: str) -> _Parts:
     path = _remove_dot_segments(_normalise_percent(slash + path, _PATH_SAFE)) or "/"
     query_out = _normalise_percent(query, _QUERY_SAFE) if has_query and query else None
     return _Parts(scheme=scheme, host=host, port=port, path=path, query=query_out)
+
+
+def _fold_compatibility(text: str) -> str:
+    """NFKC-normalise an address that begins in compatibility forms (see "Decisions")."""
+    first = text[0]
+    if first.isascii() or unicodedata.normalize("NFKC", first) == first:
+        return text
+    return unicodedata.normalize("NFKC", text).strip()
 
 
 def _split_scheme(text: str) -> tuple[str, str]:

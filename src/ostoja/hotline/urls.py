@@ -6,6 +6,7 @@ app_name = "hotline"
 urlpatterns = [
     # Public (anonymous) pages.
     path("report/", views.report_form, name="report"),
+    path("report/received/", views.report_received, name="received"),
     path("report/status/", views.report_status, name="status"),
     # Analysts and supervisors.
     path("hotline/", views.queue, name="queue"),

@@ -13,7 +13,9 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db.models import Count
+from django.http import HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -57,23 +59,37 @@ from .models import (
 # --------------------------------------------------------------------------------------
 
 
+RECEIPT_SESSION_KEY = "hotline_receipt"
+
+
+def _report_form_page(request, form, *, status=200):
+    return render(
+        request,
+        "hotline/report_form.html",
+        {"form": form, "remaining": ratelimit.remaining(request, "report")},
+        status=status,
+    )
+
+
 @private_page
 @require_http_methods(["GET", "POST"])
 def report_form(request):
+    """The public form. Only an accepted report counts against the hourly limit; the result
+    is shown once on :func:`report_received` (POST/redirect/GET), so a refresh sends nothing
+    again and the status code is in no URL."""
     if request.method == "GET":
-        return render(request, "hotline/report_form.html", {"form": PublicReportForm()})
-    if not ratelimit.allow(request, "report"):
+        return _report_form_page(request, PublicReportForm())
+    if ratelimit.remaining(request, "report") <= 0:
         return render(request, "core/rate_limited.html", status=429)
     form = PublicReportForm(request.POST)
     if not form.is_valid():
-        return render(request, "hotline/report_form.html", {"form": form}, status=400)
+        return _report_form_page(request, form, status=400)
     data = form.cleaned_data
     if data["leave_empty"]:
         # A bot filled the honeypot: answer like a success, store nothing.
-        return render(
-            request,
-            "hotline/report_receipt.html",
-            {"code": services.format_status_code(services.new_status_code()), "rejected": []},
+        ratelimit.consume(request, "report")
+        return _show_receipt_once(
+            request, services.format_status_code(services.new_status_code()), []
         )
     try:
         submitted = services.submit_report(
@@ -89,18 +105,39 @@ def report_form(request):
         )
     except IntakeError as exc:
         _form_errors(form, exc)
-        return render(request, "hotline/report_form.html", {"form": form}, status=400)
+        return _report_form_page(request, form, status=400)
     except services.HotlineNotConfigured:
         return render(request, "hotline/unavailable.html", status=503)
+    ratelimit.consume(request, "report")
+    rejected = [[u.position + 1, u.reason] for u in submitted.urls if not u.accepted]
+    return _show_receipt_once(request, services.format_status_code(submitted.status_code), rejected)
+
+
+def _show_receipt_once(request, code: str, rejected: list) -> HttpResponseRedirect:
+    # The session lives only until the receipt is shown (then it is deleted, row and cookie),
+    # and its cookie only for the browser session: nothing lasting stays on the device.
+    request.session[RECEIPT_SESSION_KEY] = {"code": code, "rejected": rejected}
+    request.session.set_expiry(0)
+    return HttpResponseRedirect(reverse("hotline:received"), status=303)
+
+
+@private_page
+@require_GET
+def report_received(request):
+    """The status code, shown once (a refresh or a later visit shows that it was shown)."""
+    receipt = request.session.pop(RECEIPT_SESSION_KEY, None)
+    if not request.user.is_authenticated:
+        request.session.flush()  # deletes the stored session and its cookie
+    remaining = ratelimit.remaining(request, "report")
+    if receipt is None:
+        return render(request, "hotline/report_receipt.html", {"shown": True})
     rejected = [
-        {"line": u.position + 1, "message": rejection_message(u.reason)}
-        for u in submitted.urls
-        if not u.accepted
+        {"line": line, "message": rejection_message(code)} for line, code in receipt["rejected"]
     ]
     return render(
         request,
         "hotline/report_receipt.html",
-        {"code": services.format_status_code(submitted.status_code), "rejected": rejected},
+        {"code": receipt["code"], "rejected": rejected, "remaining": remaining},
     )
 
 
@@ -273,9 +310,15 @@ def _item_context(request, item: Item, *, form=None, revealed_url=None) -> dict:
         r.annotation_labels = [str(annotation_labels.get(a, a)) for a in r.annotations]
     assessments = list(item.assessments.select_related("analyst"))
     mine = any(a.analyst_id == user.pk for a in assessments)
-    # Four eyes: the second analyst decides without seeing the first decision.
-    hide_assessments = item.state == ItemState.SECOND_OPINION and not mine
     hold = item.claimed_by_id == user.pk and item.is_waiting
+    # Four eyes: the second analyst decides without seeing the first decision (no outcome,
+    # no banner or link that only illegal items get) until theirs is recorded. The first
+    # analyst and the hotline's supervisors see it, except a supervisor who is giving the
+    # second assessment.
+    supervisor = permissions.is_supervisor_of(user, item.hotline)
+    hide_assessments = (
+        item.state == ItemState.SECOND_OPINION and not mine and (hold or not supervisor)
+    )
     if hold and form is None:
         initial = {}
         classification = item.known_classification or {}
@@ -299,7 +342,7 @@ def _item_context(request, item: Item, *, form=None, revealed_url=None) -> dict:
         if hold
         else [],
         "revealed_url": revealed_url,
-        "item_is_illegal": item.outcome in ILLEGAL_OUTCOMES,
+        "item_is_illegal": item.outcome in ILLEGAL_OUTCOMES and not hide_assessments,
         "hashes": services.hashes_of_item(item),
         "later_items": item.later_items.all(),
         **_break_context(user),

@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from django.utils import timezone
 from django.utils.module_loading import import_string
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from ostoja.organisations.models import Organisation
 
@@ -164,3 +165,42 @@ def trace_item(item, *, purpose: str, actor=None, resolver=None, now=None) -> Ho
         actor=actor if getattr(actor, "is_authenticated", False) else None,
         traced_at=now,
     )
+
+
+#: What each trace error code (``trace.py``) means for the analyst, and what to do next.
+TRACE_PROBLEMS = {
+    "invalid_host": gettext_lazy(
+        "The host name cannot be looked up: it is not a valid domain name."
+    ),
+    "dns_failed": gettext_lazy(
+        "The host name could not be resolved: the domain may no longer exist, or this server "
+        "cannot reach a DNS resolver (hosting traces need DNS)."
+    ),
+    "dns_timeout": gettext_lazy(
+        "The DNS server did not answer in time. Try again in a few minutes."
+    ),
+    "dns_empty": gettext_lazy("The domain exists but points to no IP address."),
+    "dns_bad_answer": gettext_lazy("The DNS answer contained something that is not an IP address."),
+    "country_db_missing": gettext_lazy(
+        "No country database is configured (OSTOJA_GEOIP_COUNTRY_DB), so the country of the "
+        "address cannot be found."
+    ),
+    "country_db_corrupt": gettext_lazy("The country database cannot be read."),
+    "asn_db_missing": gettext_lazy(
+        "No network database is configured (OSTOJA_GEOIP_ASN_DB), so the network operator "
+        "cannot be found."
+    ),
+    "asn_db_corrupt": gettext_lazy("The network database cannot be read."),
+    "geo_not_found": gettext_lazy("The address is not in the country or network database."),
+    "geo_lookup_failed": gettext_lazy("Looking the address up in a database failed."),
+}
+
+
+def explain_problems(codes) -> list[str]:
+    """Translated sentences for trace error codes (each once, in order; unknown codes too)."""
+    out: list[str] = []
+    for code in codes:
+        text = str(TRACE_PROBLEMS.get(code) or _("The trace failed (%(code)s).") % {"code": code})
+        if text not in out:
+            out.append(text)
+    return out

@@ -48,7 +48,20 @@ def can_supervise_case(user, case) -> bool:
 
 
 def can_override_hosting(user, case) -> bool:
+    """Replace a traced hosting by hand (behind a CDN, a wrong database entry): supervisors."""
     return can_supervise_case(user, case)
+
+
+def can_enter_untraced_hosting(user, case) -> bool:
+    """Enter the hosting by hand (with a reason) when it could not be traced at all: any
+    analyst of the case's hotline, so an unresolvable host is not a dead end."""
+    from .models import Flag
+
+    return can_act_on(user, case) and case.flag == Flag.NO_TRACE and not case.is_final
+
+
+def can_set_hosting(user, case) -> bool:
+    return can_override_hosting(user, case) or can_enter_untraced_hosting(user, case)
 
 
 def can_resolve(user, case) -> bool:

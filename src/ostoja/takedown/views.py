@@ -182,6 +182,9 @@ def _item_context(request, item, **forms) -> dict:
     case = Case.objects.filter(item=item).select_related("provider", "partner_hotline").first()
     traces = list(HostingTrace.objects.filter(item=item).select_related("provider", "actor")[:50])
     current = hosting.effective(item)
+    latest = next((t for t in traces if t.kind == HostingTrace.Kind.LOOKUP), None)
+    for t in traces:
+        t.problems = hosting.explain_problems(t.error_codes)
     context = {
         "item": item,
         "defanged": defang(item.canonical_url),
@@ -192,6 +195,11 @@ def _item_context(request, item, **forms) -> dict:
         "is_supervisor": item.hotline_id in supervised_hotline_ids(request.user),
     }
     if case is not None:
+        untraced = permissions.can_enter_untraced_hosting(request.user, case)
+        context["untraced"] = untraced
+        context["trace_problems"] = (
+            hosting.explain_problems(latest.error_codes) if latest is not None else []
+        )
         notice_list = list(case.notices.select_related("recipient"))
         by_notice = _notice_messages([n.pk for n in notice_list])
         for notice in notice_list:
@@ -205,7 +213,7 @@ def _item_context(request, item, **forms) -> dict:
                 "override_form": forms.get("override_form")
                 or (
                     OverrideForm(initial={"country": case.hosting_country})
-                    if context["is_supervisor"] and not case.is_final
+                    if (context["is_supervisor"] or untraced) and not case.is_final
                     else None
                 ),
                 "resolve_form": forms.get("resolve_form")
@@ -257,8 +265,8 @@ def retrace(request, pk):
     else:
         messages.warning(
             request,
-            _("Traced again, but the hosting is still unknown (%(errors)s).")
-            % {"errors": ", ".join(result.error_codes) or "—"},
+            _("Traced again, but the hosting is still unknown: %(problems)s")
+            % {"problems": " ".join(hosting.explain_problems(result.error_codes)) or "—"},
         )
     return redirect("takedown:item", pk=pk)
 
@@ -281,7 +289,7 @@ def _case_form_post(request, case, form, form_name, action, success_message):
 @permission_required(permissions.can_work_on_takedown)
 def override(request, pk):
     case = _visible_case(request, pk)
-    if not permissions.can_override_hosting(request.user, case):
+    if not permissions.can_set_hosting(request.user, case):
         raise PermissionDenied
     return _case_form_post(
         request,

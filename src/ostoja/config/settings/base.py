@@ -213,6 +213,9 @@ SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 CSRF_COOKIE_HTTPONLY = True
 CSRF_COOKIE_SAMESITE = "Lax"
+# A browser-session cookie (gone when the browser closes), not Django's one year: on a shared
+# device the anonymous report and appeal forms must leave no lasting trace of the visit.
+CSRF_COOKIE_AGE = None
 LANGUAGE_COOKIE_HTTPONLY = True
 LANGUAGE_COOKIE_SAMESITE = "Lax"
 
@@ -241,6 +244,12 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 DATA_UPLOAD_MAX_NUMBER_FIELDS = 2000
 FILE_UPLOAD_MAX_MEMORY_SIZE = 60 * 1024 * 1024  # uploads stay in memory (never on disk)
 FILE_UPLOAD_HANDLERS = ["django.core.files.uploadhandler.MemoryFileUploadHandler"]
+
+# Reverse proxy in front of Ostoja (see ostoja/core/ratelimit.py): the anonymous pages' rate
+# limits count the client address from X-Forwarded-For only when the connection comes from one
+# of these proxies. Default: no proxy trusted, REMOTE_ADDR counted. Addresses are never stored.
+OSTOJA_TRUSTED_PROXIES = env_list("OSTOJA_TRUSTED_PROXIES")
+OSTOJA_PROXY_COUNT = os.environ.get("OSTOJA_PROXY_COUNT") or None  # default 1 behind a proxy
 
 CONTENT_SECURITY_POLICY = {
     "DIRECTIVES": {

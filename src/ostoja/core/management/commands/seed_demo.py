@@ -134,9 +134,20 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("--quiet-logins", action="store_true", help="don't print the logins")
+        parser.add_argument(
+            "--logins-only",
+            action="store_true",
+            help="only print the logins (`make run` prints them last, just before the server)",
+        )
+
+    def handle(self, *args, quiet_logins=False, logins_only=False, **options):
+        if not logins_only:
+            self.seed()
+        if logins_only or not quiet_logins:
+            self.print_logins()
 
     @transaction.atomic
-    def handle(self, *args, quiet_logins=False, **options):
+    def seed(self):
         User = get_user_model()
         orgs = {}
         for slug, name, kind, voiv, country, email in DEMO_ORGANISATIONS:
@@ -176,8 +187,6 @@ class Command(BaseCommand):
                     raise
                 continue
             module.seed_demo(self.stdout)
-        if not quiet_logins:
-            self.print_logins()
 
     def print_logins(self):
         site = settings.SITE_URL
@@ -198,3 +207,8 @@ class Command(BaseCommand):
             for role, email in getattr(module, "DEMO_LOGINS", []):
                 self.stdout.write(f"  {role.label:<40} {email}")
         self.stdout.write(f"Sign in at {site}/accounts/login/  (English: {site}/en/)")
+        if settings.DEBUG and settings.EMAIL_BACKEND.endswith("filebased.EmailBackend"):
+            self.stdout.write(
+                f"E-mail is not sent: it goes to {settings.EMAIL_FILE_PATH}/ and coordinators "
+                f"read it at {site}/dev/mail/"
+            )
