@@ -5,7 +5,7 @@ from __future__ import annotations
 import functools
 
 from django import forms
-from django.utils.translation import get_language
+from django.utils.translation import get_language, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 
 from ostoja.directory import data
@@ -167,10 +167,10 @@ class ServiceForm(forms.Form):
     status = forms.ChoiceField(
         label=LABELS["status"],
         choices=[
-            ("active", _("Active")),
+            ("active", pgettext_lazy("service status", "Active")),
             ("temporarily closed", _("Temporarily closed")),
             ("inactive", _("Inactive")),
-            ("defunct", _("Closed")),
+            ("defunct", pgettext_lazy("service status", "Closed")),
         ],
     )
     coverage = forms.ChoiceField(
