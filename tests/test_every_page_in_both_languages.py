@@ -23,6 +23,14 @@ from .matrix import ANON, COORD
 from .page_text import problems
 from .test_permission_matrix import MATRIX
 
+
+@pytest.fixture(autouse=True)
+def _language_left_as_found():
+    """Requests to /en/ pages activate English in this thread; leave it as it was."""
+    with translation.override(translation.get_language()):
+        yield
+
+
 LANGUAGES = ("pl", "en")
 
 #: (URL name, role, language) -> why the page still fails. The role may be "*" (every role

@@ -7,10 +7,19 @@ import re
 
 import pytest
 from django.apps import apps
+from django.utils import translation
 
 from ostoja.audit.sentences import SENTENCES, describe, describe_target, register
 from ostoja.audit.services import log_action
 from tests.page_text import SRC, page_text, problems
+
+
+@pytest.fixture(autouse=True)
+def _language_left_as_found():
+    """Requests to /en/ pages activate English in this thread; leave it as it was."""
+    with translation.override(translation.get_language()):
+        yield
+
 
 pytestmark = pytest.mark.django_db
 
@@ -38,7 +47,6 @@ def test_every_logged_action_code_has_a_sentence():
 
 
 def test_sentences_are_translated_and_unknown_codes_stay_human(settings):
-    from django.utils import translation
 
     with translation.override("pl"):
         assert describe("hotline.item.assessed") == "Oceniono pozycję"

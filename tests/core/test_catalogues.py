@@ -11,10 +11,18 @@ from __future__ import annotations
 
 from collections import defaultdict
 
+import pytest
 from babel.messages.pofile import read_po
 from django.utils import translation
 
 from tests.page_text import SRC
+
+
+@pytest.fixture(autouse=True)
+def _language_left_as_found():
+    """Requests to /en/ pages activate English in this thread; leave it as it was."""
+    with translation.override(translation.get_language()):
+        yield
 
 
 def _translations():

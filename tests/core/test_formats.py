@@ -12,6 +12,14 @@ from django.utils.formats import date_format
 
 from tests.page_text import page_text
 
+
+@pytest.fixture(autouse=True)
+def _language_left_as_found():
+    """Requests to /en/ pages activate English in this thread; leave it as it was."""
+    with translation.override(translation.get_language()):
+        yield
+
+
 WHEN = datetime(2025, 12, 6, 16, 5, tzinfo=ZoneInfo("Europe/Warsaw"))
 
 

@@ -14,6 +14,7 @@ from __future__ import annotations
 import uuid
 
 import pytest
+from django.utils import translation
 
 from ostoja.directory import data
 from ostoja.directory.demo import DEMO_NAMESPACE, seed_demo
@@ -21,6 +22,14 @@ from ostoja.directory.forms import SearchForm
 from ostoja.directory.search import search
 from tests.conftest import make_user
 from tests.factories import OrganisationFactory
+
+
+@pytest.fixture(autouse=True)
+def _language_left_as_found():
+    """Requests to /en/ pages activate English in this thread; leave it as it was."""
+    with translation.override(translation.get_language()):
+        yield
+
 
 pytestmark = pytest.mark.django_db
 
