@@ -297,6 +297,7 @@ def queries() -> list[tuple[str, dict]]:
     return [
         ("text: terapia", {"text": "terapia"}),
         ("text: 3 words", {"text": "telefon zaufania rodzice"}),
+        ("text: synonyms and a typo", {"text": "pedofilia terapja"}),
         (
             "filters: audience + modality",
             {
@@ -332,9 +333,12 @@ def queries() -> list[tuple[str, dict]]:
 def oracle(specs, filters) -> set:
     """The services a query must return, computed in Python."""
     from ostoja.directory.geo import haversine_km
-    from ostoja.directory.search import fold, query_terms
+    from ostoja.directory.query_words import plan
+    from ostoja.directory.search import fold
 
-    words = query_terms(filters.text)
+    # Every group of the query plan (synonyms, stems) must match: any of its alternatives,
+    # all prefixes of an alternative.
+    words = plan(filters.text, find_place=False).groups
     out = set()
     for spec in specs:
         if words:
@@ -350,7 +354,10 @@ def oracle(specs, filters) -> set:
             if spec["coverage"] == "national":
                 text.append("Polska")
             doc = set(re.findall(r"\w+", fold(" ".join(text))))
-            if not all(any(token.startswith(w) for token in doc) for w in words):
+            if not all(
+                any(all(any(t.startswith(p) for t in doc) for p in alt) for alt in group)
+                for group in words
+            ):
                 continue
         if any(vals and not set(vals) & set(spec["terms"]) for vals in filters.terms.values()):
             continue

@@ -14,6 +14,7 @@ from ostoja.organisations.models import Organisation
 
 from .models import AuditEntry
 from .permissions import can_view_audit_log
+from .sentences import describe, describe_target
 
 
 class AuditFilterForm(forms.Form):
@@ -52,6 +53,9 @@ def audit_list(request):
         if d["date_to"]:
             qs = qs.filter(created_at__lte=datetime.combine(d["date_to"], time.max, tz))
     page = Paginator(qs, 50).get_page(request.GET.get("page"))
+    for entry in page:
+        entry.sentence = describe(entry.action)
+        entry.target_text = describe_target(entry.target_type, entry.target_id, entry.target_label)
     query = request.GET.copy()
     query.pop("page", None)
     return render(

@@ -5,13 +5,13 @@ from __future__ import annotations
 import functools
 
 from django import forms
-from django.utils.translation import get_language
+from django.utils.translation import get_language, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 
 from ostoja.directory import data
 from ostoja.organisations.models import Voivodeship
 
-from . import geo
+from . import geo, query_words
 from .search import SearchFilters
 from .snapshot import LABELS, SERVICE_LANGUAGES, TRANSLATED
 from .taxonomy import FILTER_FACETS
@@ -93,6 +93,7 @@ class SearchForm(forms.Form):
                 widget=forms.CheckboxSelectMultiple,
             )
         self.place_not_found = False
+        self.place_from_words = ""
 
     def facet_fields(self):
         return [self[facet] for facet in FILTER_FACETS]
@@ -110,9 +111,18 @@ class SearchForm(forms.Form):
         if place_text:
             place = geo.locate(place_text)
             self.place_not_found = place is None
+        # A town typed among the words ("terapia Kraków") is the place (unless one was given
+        # in the place box) and not a word the service must contain.
+        text = self._value("q") or ""
+        words = query_words.plan(text)
+        if words.place is not None:
+            text = words.text
+            if place is None and not place_text:
+                place = words.place
+                self.place_from_words = words.place_words
         radius = self._value("radius") or ""
         return SearchFilters(
-            text=self._value("q") or "",
+            text=text,
             terms={f: tuple(self._value(f) or ()) for f in FILTER_FACETS if self._value(f)},
             languages=tuple(self._value("languages") or ()),
             age=self._value("age"),
@@ -167,10 +177,10 @@ class ServiceForm(forms.Form):
     status = forms.ChoiceField(
         label=LABELS["status"],
         choices=[
-            ("active", _("Active")),
+            ("active", pgettext_lazy("service status", "Active")),
             ("temporarily closed", _("Temporarily closed")),
             ("inactive", _("Inactive")),
-            ("defunct", _("Closed")),
+            ("defunct", pgettext_lazy("service status", "Closed")),
         ],
     )
     coverage = forms.ChoiceField(

@@ -34,6 +34,7 @@ from django.contrib.postgres.search import SearchVectorField
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from ostoja.organisations.models import Voivodeship
 
@@ -175,9 +176,9 @@ class ServiceQuerySet(models.QuerySet):
 
 class Service(models.Model):
     class Status(models.TextChoices):
-        ACTIVE = "active", _("Active")
+        ACTIVE = "active", pgettext_lazy("service status", "Active")
         INACTIVE = "inactive", _("Inactive")
-        DEFUNCT = "defunct", _("Closed")
+        DEFUNCT = "defunct", pgettext_lazy("service status", "Closed")
         TEMPORARILY_CLOSED = "temporarily closed", _("Temporarily closed")
 
     class Coverage(models.TextChoices):

@@ -43,7 +43,7 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from django.contrib.postgres.search import SearchQuery, SearchRank, SearchVector
 from django.db import connection, transaction
@@ -78,10 +78,11 @@ from .models import (
     ServiceSearch,
     TaxonomyTerm,
 )
+from .query_words import plan, stem
 from .search_text import (
-    fts5_match_expression,
+    fts5_groups_expression,
     normalise_query,
-    tsquery_prefix_expression,
+    tsquery_groups_expression,
     unaccent_pl,
 )
 from .snapshot import SERVICE_LANGUAGES
@@ -115,6 +116,7 @@ __all__ = [
     "remove_from_index",
     "search",
     "search_entries",
+    "search_or_some_words",
     "stem",
 ]
 
@@ -127,13 +129,6 @@ def region_bit(voivodeship: str) -> int:
 # --------------------------------------------------------------------------------------------
 # Query terms and documents
 # --------------------------------------------------------------------------------------------
-
-
-def stem(term: str) -> str:
-    """Cut inflectional endings off a long term for prefix matching (crude, on purpose)."""
-    if len(term) >= 6 and not term.isdigit():
-        return term[: max(5, len(term) - 2)]
-    return term
 
 
 def query_terms(text: str | None) -> list[str]:
@@ -152,8 +147,14 @@ def fold(text: str) -> str:
 
 def document_for(service: Service, *, terms: Iterable[TaxonomyTerm] = ()) -> str:
     """The text a service is found by, in every language, case- and accent-folded."""
+    # The name three times: both engines rank by how often the words occur, and a service
+    # named for what was searched ("Czat dla nastolatków") should come before one that
+    # mentions it in passing.
+    name = all_text(service.name)
     parts = [
-        all_text(service.name),
+        name,
+        name,
+        name,
         all_text(service.alternate_name),
         all_text(service.description),
         all_text(service.eligibility_description),
@@ -259,8 +260,9 @@ def fts_rowid(service_id) -> int:
 class SearchBackend:
     vendor = ""
 
-    def filter_text(self, qs: QuerySet, terms: list[str]) -> tuple[QuerySet, list]:
-        """Keep search rows matching every term; return them and their relevance ordering."""
+    def filter_text(self, qs: QuerySet, groups: list) -> tuple[QuerySet, list]:
+        """Keep search rows matching every group of alternatives (see
+        :mod:`~ostoja.directory.query_words`); return them and their relevance ordering."""
         raise NotImplementedError
 
     def index(self, items: list[tuple[Service, str]]) -> None:
@@ -276,10 +278,12 @@ class SearchBackend:
 class PostgresBackend(SearchBackend):
     vendor = "postgresql"
 
-    def filter_text(self, qs, terms):
-        query = SearchQuery(tsquery_prefix_expression(terms), search_type="raw", config="simple")
+    def filter_text(self, qs, groups):
+        query = SearchQuery(tsquery_groups_expression(groups), search_type="raw", config="simple")
         qs = qs.filter(search_vector=query).annotate(
-            text_rank=SearchRank(F("search_vector"), query)
+            # Normalised by document length (as SQLite's bm25 is): a long description that
+            # mentions many words in passing does not outrank a service named for them.
+            text_rank=SearchRank(F("search_vector"), query, normalization=Value(2))
         )
         return qs, [F("text_rank").desc()]
 
@@ -299,8 +303,8 @@ class PostgresBackend(SearchBackend):
 class SqliteFts5Backend(SearchBackend):
     vendor = "sqlite"
 
-    def filter_text(self, qs, terms):
-        expression = fts5_match_expression(terms)
+    def filter_text(self, qs, groups):
+        expression = fts5_groups_expression(groups)
         # extra() rather than a subquery: FTS5 drives the join through its index and hands
         # back bm25 ("rank") for ordering, in one pass. A correlated subquery per service
         # would run the MATCH once per row.
@@ -341,10 +345,18 @@ class LikeBackend(SearchBackend):
 
     vendor = "other"
 
-    def filter_text(self, qs, terms):
+    def filter_text(self, qs, groups):
         condition = Q()
-        for term in terms:
-            condition &= Q(service__name__icontains=term) | Q(service__description__icontains=term)
+        for group in groups:
+            any_of = Q(pk__in=[])
+            for alternative in group:
+                all_of = Q()
+                for term in alternative:
+                    all_of &= Q(service__name__icontains=term) | Q(
+                        service__description__icontains=term
+                    )
+                any_of |= all_of
+            condition &= any_of
         return qs.filter(condition), []
 
     def index(self, items):
@@ -428,6 +440,9 @@ class SearchFilters:
     radius_km: float | None = None
     provider_id: object | None = None
     modified_after: object | None = None
+    #: False: a service matching any group of the words is enough (the public search's second
+    #: try when nothing matches all of them).
+    match_all: bool = True
 
 
 class BitAnd(CombinedExpression):
@@ -478,6 +493,20 @@ def _distance_squared(place: Place):
         default=inline,
         output_field=FloatField(),
     )
+
+
+def _name_matches(groups) -> Q:
+    """The folded name contains, for every group, all prefixes of one of its alternatives."""
+    condition = Q()
+    for group in groups:
+        any_of = Q(pk__in=[])
+        for alternative in group:
+            all_of = Q()
+            for prefix in alternative:
+                all_of &= Q(sort_name__contains=prefix)
+            any_of |= all_of
+        condition &= any_of
+    return condition
 
 
 def search_entries(filters: SearchFilters, *, public: bool = True) -> QuerySet:
@@ -553,11 +582,23 @@ def search_entries(filters: SearchFilters, *, public: bool = True) -> QuerySet:
         )
         ordering += [F("reach").asc(), F("reach_d2").asc(nulls_last=True)]
 
-    terms = query_terms(filters.text)
-    if terms:
-        qs, text_ordering = backend().filter_text(qs, terms)
-        ordering += text_ordering
-    if place is None and not terms:
+    groups = plan(filters.text, find_place=False).groups
+    if groups and not filters.match_all:
+        groups = [[alternative for group in groups for alternative in group]]
+    if groups:
+        qs, text_ordering = backend().filter_text(qs, groups)
+        # A service whose name says what was searched for ("Grupa „Przestań oglądać”") comes
+        # before services that mention the words in their descriptions; the same on every
+        # database, whatever its ranking function does with document length.
+        qs = qs.annotate(
+            name_match=Case(
+                When(_name_matches(groups), then=Value(0)),
+                default=Value(1),
+                output_field=IntegerField(),
+            )
+        )
+        ordering += [F("name_match").asc(), *text_ordering]
+    if place is None and not groups:
         ordering.append(
             Case(
                 When(coverage=Service.Coverage.NATIONAL, then=Value(0)),
@@ -657,6 +698,8 @@ class Results:
     page: int
     per_page: int
     filters: SearchFilters
+    #: Nothing matched all the words; these services match some of them.
+    relaxed: bool = False
 
     @property
     def num_pages(self) -> int:
@@ -732,6 +775,21 @@ def services_in_order(ids: Sequence, qs: QuerySet | None = None) -> list[Service
     return [by_id[pk] for pk in ids if pk in by_id]
 
 
+def search_or_some_words(
+    filters: SearchFilters, *, page: int = 1, per_page: int = 20, language: str | None = None
+) -> Results:
+    """The public page's search: when nothing matches all the words, the services that match
+    some of them (``Results.relaxed``), rather than nothing."""
+    results = search(filters, page=page, per_page=per_page, language=language)
+    if results.total or len(plan(filters.text, find_place=False).groups) < 2:
+        return results
+    relaxed = search(
+        replace(filters, match_all=False), page=page, per_page=per_page, language=language
+    )
+    relaxed.relaxed = bool(relaxed.total)
+    return relaxed if relaxed.total else results
+
+
 def search(
     filters: SearchFilters, *, page: int = 1, per_page: int = 20, language: str | None = None
 ) -> Results:
@@ -740,6 +798,7 @@ def search(
     entries = search_entries(filters)
     page = max(1, page)
     total, ids = _count_and_ids(entries, (page - 1) * per_page, page * per_page)
+
     if not ids and total:  # a page past the end: show the last one
         page = math.ceil(total / per_page)
         total, ids = _count_and_ids(entries, (page - 1) * per_page, page * per_page)

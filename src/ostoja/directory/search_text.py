@@ -28,8 +28,10 @@ __all__ = [
     "MAX_TERMS",
     "MAX_TERM_LENGTH",
     "MIN_TERM_LENGTH",
+    "fts5_groups_expression",
     "fts5_match_expression",
     "normalise_query",
+    "tsquery_groups_expression",
     "tsquery_prefix_expression",
     "unaccent_pl",
 ]
@@ -123,6 +125,47 @@ def tsquery_prefix_expression(terms: Iterable[str]) -> str:
             escaped = cleaned.replace("\\", "\\\\").replace("'", "''")
             parts.append(f"'{escaped}':*")
     return " & ".join(parts)
+
+
+def _boolean(groups, quote, conj: str, disj: str) -> str:
+    """``(a AND b) OR c`` per group, groups joined by AND; empty parts are dropped."""
+    parts = []
+    for group in groups:
+        alternatives = []
+        for alternative in group:
+            terms = [quote(t) for t in alternative]
+            terms = [t for t in terms if t]
+            if terms:
+                alternatives.append(terms[0] if len(terms) == 1 else f"({conj.join(terms)})")
+        if alternatives:
+            parts.append(
+                alternatives[0] if len(alternatives) == 1 else f"({disj.join(alternatives)})"
+            )
+    return conj.join(parts)
+
+
+def _fts5_term(term) -> str:
+    cleaned = _clean(str(term)).strip()
+    return '"' + cleaned.replace('"', '""') + '"*' if cleaned else ""
+
+
+def _tsquery_term(term) -> str:
+    cleaned = _clean(str(term)).strip()
+    if not cleaned:
+        return ""
+    return "'" + cleaned.replace("\\", "\\\\").replace("'", "''") + "':*"
+
+
+def fts5_groups_expression(groups: Iterable[Iterable[Iterable[str]]]) -> str:
+    """A safe FTS5 MATCH expression for groups of alternatives of prefix conjunctions:
+    every group must match, any alternative of a group, all prefixes of an alternative
+    (``("pedofil"* OR ("mysl"* AND "seksual"*)) AND "terapi"*``). ``""`` when empty."""
+    return _boolean(groups, _fts5_term, " AND ", " OR ")
+
+
+def tsquery_groups_expression(groups: Iterable[Iterable[Iterable[str]]]) -> str:
+    """The same as :func:`fts5_groups_expression` for PostgreSQL ``to_tsquery``."""
+    return _boolean(groups, _tsquery_term, " & ", " | ")
 
 
 # ą ć ę ł ń ó ś ź ż and capitals; ł/Ł need the table (no Unicode decomposition), the others

@@ -43,7 +43,13 @@ from .forms import (
     facet_label,
 )
 from .models import OUTDATED_AFTER, Service, ServiceChange
-from .search import SearchFilters, load_hits, matching_ids, search, with_card_data
+from .search import (
+    SearchFilters,
+    load_hits,
+    matching_ids,
+    search_or_some_words,
+    with_card_data,
+)
 from .snapshot import diff
 from .taxonomy import FILTER_FACETS, ensure_taxonomy, facet_of
 from .translation import current_language, pick
@@ -81,6 +87,32 @@ def _helplines(language: str) -> dict:
     }
 
 
+#: The national helplines a search with no result shows, in this order: for children, for
+#: adults in crisis, for parents and teachers, and the emergency number (helplines.json).
+NO_RESULT_HELPLINES = ("116111", "116123", "800100100", "112")
+
+
+@functools.cache
+def _no_result_helplines(language: str) -> list[dict]:
+    found = []
+    for code in NO_RESULT_HELPLINES:
+        try:
+            h = data.helpline(code)
+        except KeyError:
+            continue
+        if not h.get("real") or not h.get("number"):
+            continue
+        found.append(
+            {
+                "number": h["number"],
+                "tel": h["tel"],
+                "name": h["name"].get(language) or h["name"]["pl"],
+                "audience": h["audience_text"].get(language) or h["audience_text"]["pl"],
+            }
+        )
+    return found
+
+
 def _public_context(request) -> dict:
     return {"quick_exit_url": quick_exit_url(), "helplines": _helplines(current_language())}
 
@@ -103,7 +135,9 @@ def search_view(request):
     form = SearchForm(request.GET or None)
     filters = form.filters() if request.GET else SearchFilters()
     language = current_language()
-    results = search(filters, page=_page_number(request), per_page=PER_PAGE, language=language)
+    results = search_or_some_words(
+        filters, page=_page_number(request), per_page=PER_PAGE, language=language
+    )
     query = request.GET.copy()
     query.pop("page", None)
     return render(
@@ -115,6 +149,8 @@ def search_view(request):
             "results": results,
             "place": filters.place,
             "place_not_found": form.place_not_found,
+            "place_from_words": form.place_from_words,
+            "no_result_helplines": _no_result_helplines(language) if not results.hits else [],
             "searched": bool(request.GET),
             "filters_open": form.has_filters() if request.GET else False,
             "query": query.urlencode(),

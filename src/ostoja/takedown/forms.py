@@ -52,7 +52,7 @@ class PeriodForm(forms.Form):
 
 class CaseFilterForm(forms.Form):
     VIEWS = [
-        ("open", _("Open")),
+        ("open", pgettext_lazy("cases", "Open")),
         ("attention", _("Needs attention (hosting or recipient unknown)")),
         ("delivery", _("Delivery problems")),
         ("supervisor", _("Waiting for a supervisor")),

@@ -35,6 +35,7 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class ProviderRule(models.Model):
@@ -496,7 +497,7 @@ class Appeal(models.Model):
     )
     # Personal data: deleted OSTOJA_APPEAL_RETENTION_DAYS after the decision
     # (``services.apply_appeal_retention``); the appeal itself stays for the statistics.
-    name = models.CharField(_("name"), max_length=200, blank=True)
+    name = models.CharField(pgettext_lazy("person", "name"), max_length=200, blank=True)
     email = models.EmailField(_("e-mail"), blank=True)
     contact_deleted_at = models.DateTimeField(_("contact details deleted"), null=True, blank=True)
     language = models.CharField(max_length=8, default="pl")

@@ -224,6 +224,8 @@ LANGUAGE_CODE = "pl"
 LANGUAGES = [("pl", _("Polish")), ("en", _("English"))]
 LOCALE_PATHS = [PACKAGE_DIR / "locale"]
 TIME_ZONE = "Europe/Warsaw"
+# Day-month-year and 24-hour time in both languages; ISO values in date inputs.
+FORMAT_MODULE_PATH = ["ostoja.config.formats"]
 USE_I18N = True
 USE_TZ = True
 
