@@ -381,7 +381,7 @@ def _flag(value: str | None) -> bool | None:
 @router.post(
     "/v1/match/image",
     auth=TokenAuth("match"),
-    response={200: ImageMatchOut, **ERRORS, 503: ErrorOut},
+    response={200: ImageMatchOut, **ERRORS, 503: ApiError},
     summary="Hash an image in memory and match it",
     description=(
         "Send the image as `multipart/form-data` in the field `image`. It is hashed in memory "
