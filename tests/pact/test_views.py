@@ -124,7 +124,7 @@ def test_an_officer_signs_for_a_gmina_picked_from_the_register():
             "country": "PL",
         },
     )
-    assert again.status_code == 400 and "already signed" in again.content.decode()
+    assert again.status_code == 400 and "już podpisał" in again.content.decode()
     assert Signatory.objects.count() == 1
 
 
