@@ -36,11 +36,6 @@ LANGUAGES = ("pl", "en")
 #: (URL name, role, language) -> why the page still fails. The role may be "*" (every role
 #: that sees the page), the language "*" (both).
 KNOWN: dict[tuple[str, str | None, str], str] = {
-    ("organisations:tokens", "*", "en"): (
-        "organisations pages (helper orgs): the token form's scope choices are built with an "
-        "f-string at import time (organisations/forms.py), which freezes the lazy scope "
-        "descriptions in Polish, so /en/ shows them in Polish (issue 11 §15)"
-    ),
 }
 
 
