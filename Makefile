@@ -48,21 +48,15 @@ demo: migrate
 # before the server's own banner.
 run: DEMO_ARGS = --quiet-logins
 run: demo
-	@echo ""
-	@echo "Ostoja is starting on http://127.0.0.1:$(PORT)/  (English: http://127.0.0.1:$(PORT)/en/) — Ctrl+C stops it."
-	@$(PY) manage.py db_worker --queue-name '*' --interval 2 --no-reload & WORKER=$$!; \
-	$(PY) manage.py outbox_deliver --loop & OUTBOX=$$!; \
-	$(PY) manage.py takedown_sweep --loop & SWEEP=$$!; \
-	$(PY) manage.py run_scheduler & SCHEDULER=$$!; \
-	trap "kill $$WORKER $$OUTBOX $$SWEEP $$SCHEDULER 2>/dev/null" EXIT INT TERM; \
 	@mkdir -p var/log
 	@$(PY) manage.py db_worker --queue-name '*' --interval 2 --no-reload >>var/log/worker.log 2>&1 & WORKER=$$!; \
 	$(PY) manage.py outbox_deliver --loop >>var/log/outbox.log 2>&1 & OUTBOX=$$!; \
 	$(PY) manage.py takedown_sweep --loop >>var/log/sweep.log 2>&1 & SWEEP=$$!; \
-	trap "kill $$WORKER $$OUTBOX $$SWEEP 2>/dev/null" EXIT INT TERM; \
+	$(PY) manage.py run_scheduler >>var/log/scheduler.log 2>&1 & SCHEDULER=$$!; \
+	trap "kill $$WORKER $$OUTBOX $$SWEEP $$SCHEDULER 2>/dev/null" EXIT INT TERM; \
 	echo ""; \
 	echo "Ostoja is starting on http://127.0.0.1:$(PORT)/  (English: http://127.0.0.1:$(PORT)/en/) — Ctrl+C stops it."; \
-	echo "Background worker, outbox and takedown sweep log to var/log/."; \
+	echo "Background worker, outbox, takedown sweep and scheduler log to var/log/."; \
 	SITE_URL=http://127.0.0.1:$(PORT) $(PY) manage.py seed_demo --logins-only; \
 	echo ""; \
 	$(PY) manage.py runserver 127.0.0.1:$(PORT)

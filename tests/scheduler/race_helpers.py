@@ -42,12 +42,29 @@ def slot_key(run) -> tuple[str, str]:
     return run.job, run.scheduled_for.astimezone(WARSAW).strftime("%Y-%m-%d %H:%M")
 
 
+# The race is about who runs a slot, not which apps have jobs: the schedulers in it see only
+# the jobs these moments were chosen for, so a later app's job cannot change the expectation.
+RACE_JOBS = (
+    "hotline_retention",
+    "hotline_rescore",
+    "takedown_appeal_retention",
+    "directory_send_reminders",
+    "scheduler_prune_runs",
+)
+
+
+def race_jobs():
+    from ostoja.scheduler.registry import registered_jobs
+
+    return [job for name, job in registered_jobs().items() if name in RACE_JOBS]
+
+
 def compete(identity: str, wait_for_others: Callable[[int], None]) -> list[tuple[str, str]]:
     """Tick a scheduler through ``TICKS``, meeting the other schedulers before each tick."""
     from ostoja.scheduler.services import Scheduler
 
     now = {"t": TICKS[0]}
-    scheduler = Scheduler(clock=lambda: now["t"], identity=identity)
+    scheduler = Scheduler(race_jobs(), clock=lambda: now["t"], identity=identity)
     claimed = []
     for k, moment in enumerate(TICKS):
         now["t"] = moment

@@ -53,10 +53,12 @@ def main(mode, *args):
         print(json.dumps(compete(identity, file_barrier(folder, identity, n))))
     elif mode == "enqueue":
         # First sight of the jobs, then 03:15 on 2 March: the two jobs due are queued.
-        from tests.scheduler.race_helpers import TICKS
+        from tests.scheduler.race_helpers import TICKS, race_jobs
 
         clock = iter(TICKS[:2])
-        scheduler = services.Scheduler(clock=lambda: next(clock), identity="enqueuer")
+        scheduler = services.Scheduler(
+            race_jobs(), clock=lambda: next(clock), identity="enqueuer"
+        )
         scheduler.tick()
         print(json.dumps([slot_key(run) for run in scheduler.tick().claimed]))
     elif mode == "report":

@@ -85,7 +85,6 @@ def _worker(env, *args, timeout=120):
     )
 
 
-@pytest.mark.xfail(strict=False, reason="failed once on the merged tree under heavy load; passed on its branch; to investigate")  # noqa: E501
 def test_two_scheduler_processes_on_sqlite(tmp_path):
     env = {
         **os.environ,

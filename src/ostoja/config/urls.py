@@ -37,6 +37,7 @@ app_patterns = [
     path("", include("ostoja.pact.urls")),
     path("", include("ostoja.scheduler.urls")),
     path("", include("ostoja.safeguarding.urls")),
+    path("", include("ostoja.network.urls")),
 ]
 
 urlpatterns += i18n_patterns(*app_patterns, prefix_default_language=False)

@@ -65,6 +65,7 @@ INSTALLED_APPS = [
     "ostoja.scheduler",
     "ostoja.safeguarding",
     "ostoja.people",
+    "ostoja.network",
 ]
 
 MIDDLEWARE = [
