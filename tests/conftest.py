@@ -104,4 +104,11 @@ def world(db):
             )
         w.users[role] = make_user(role, org)
         w.orgs[role] = org
+    # The network member's and the organisation manager's organisations are partners of the
+    # national partnership (ostoja.network); the other organisations are not.
+    from ostoja.network.membership import set_state
+    from ostoja.network.models import PartnerState
+
+    for role in (Role.NETWORK_MEMBER, Role.ORGANISATION_MANAGER):
+        set_state(w.orgs[role], PartnerState.MEMBER, reason="test world")
     return w
