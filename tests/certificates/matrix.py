@@ -13,10 +13,10 @@ def _certificate(world):
     world.extra["certificate"] = services.issue(
         holder_name="Członek Sieci",
         holder_user=world.users[MEMBER],
-        title="Szkolenie",
+        title="Ostoja C-1 2026",
         kind="completion",
         source_key="test:matrix",
-        items=[{"label": "Moduł 1", "date": "2026-03-02", "hours": 4}],
+        items=[{"label": "C-1", "date": "2026-03-02", "hours": 4}],
     )
 
 
