@@ -43,7 +43,9 @@ class Certificate(models.Model):
     hours = models.DecimalField(_("hours"), max_digits=7, decimal_places=2, default=0)
     content_digest = models.CharField(max_length=64)
     issued_at = models.DateTimeField(_("issued"), auto_now_add=True)
-    valid_until = models.DateField(_("valid until"), null=True, blank=True)
+    valid_until = models.DateField(
+        pgettext_lazy("certificate", "valid until"), null=True, blank=True
+    )
     state = models.CharField(
         max_length=16, choices=CertificateState.choices, default=CertificateState.VALID
     )

@@ -6,6 +6,7 @@ from django.conf import settings
 from django.core.validators import URLValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from .roles import Role
 
@@ -80,7 +81,7 @@ class Organisation(models.Model):
     verified = models.BooleanField(_("verified"), default=False)
     # Deactivation keeps every row (history stays); memberships and API tokens of an inactive
     # organisation grant nothing (permissions.roles_of, visible_to, the token look-up).
-    is_active = models.BooleanField(_("active"), default=True)
+    is_active = models.BooleanField(pgettext_lazy("organisation", "active"), default=True)
     deactivated_at = models.DateTimeField(_("deactivated at"), null=True, blank=True)
     deactivation_reason = models.TextField(_("reason for deactivation"), blank=True)
     # Optimistic concurrency: every change increments it, and services.update_organisation

@@ -7,6 +7,7 @@ from django import forms
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from ostoja.organisations.roles import Role
 
@@ -107,7 +108,7 @@ class InvitationFilterForm(forms.Form):
         label=_("Status"),
         required=False,
         choices=[
-            ("", _("Pending")),
+            ("", pgettext_lazy("invitations", "Pending")),
             ("expired", _("Expired")),
             ("revoked", _("Revoked")),
             ("accepted", _("Accepted")),

@@ -13,6 +13,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from ostoja.organisations.models import Organisation
 from ostoja.organisations.roles import Role
@@ -38,10 +39,10 @@ class Invitation(models.Model):
     """
 
     class Status(models.TextChoices):
-        PENDING = "pending", _("pending")
-        EXPIRED = "expired", _("expired")
-        REVOKED = "revoked", _("revoked")
-        ACCEPTED = "accepted", _("accepted")
+        PENDING = "pending", pgettext_lazy("invitation", "pending")
+        EXPIRED = "expired", pgettext_lazy("invitation", "expired")
+        REVOKED = "revoked", pgettext_lazy("invitation", "revoked")
+        ACCEPTED = "accepted", pgettext_lazy("invitation", "accepted")
 
     organisation = models.ForeignKey(
         Organisation, on_delete=models.CASCADE, related_name="invitations"

@@ -5,13 +5,14 @@ from __future__ import annotations
 
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class KnownJob(models.Model):
     """A job the scheduler has seen, and since when (slots before that were never missed)."""
 
     name = models.CharField(_("job"), max_length=100, primary_key=True)
-    first_seen_at = models.DateTimeField(_("first seen"))
+    first_seen_at = models.DateTimeField(pgettext_lazy("scheduler", "first seen"))
 
     class Meta:
         verbose_name = _("known job")
