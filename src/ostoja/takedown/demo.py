@@ -24,7 +24,7 @@ from ostoja.hotline.intake import ReportInput
 from ostoja.hotline.models import Channel, Item, ItemState, Report
 from ostoja.organisations.models import Organisation
 
-from . import services
+from . import hosting, services
 from .models import Appeal, Case, HostingTrace, Notice, ProviderRule
 
 DEMO_HOTLINE = "demo-dyzurny-punkt"
@@ -100,7 +100,7 @@ def seed_demo(stdout) -> None:
 
 def _directory(provider, partner) -> None:
     for spec in ("AS64500", "192.0.2.0/24"):
-        asn, network = services.hosting.parse_rule_spec(spec)
+        asn, network = hosting.parse_rule_spec(spec)
         if not ProviderRule.objects.filter(asn=asn, network=network).exists():
             services.add_provider_rule(
                 actor=None, organisation=provider, spec=spec, note="Demo (adresy dokumentacyjne)"
