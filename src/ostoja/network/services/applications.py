@@ -291,22 +291,31 @@ def find_by_confirmation(token: str) -> Application | None:
     return Application.objects.filter(confirm_hash=hash_token(token)).first()
 
 
-@transaction.atomic
 def confirm_application(token: str) -> tuple[Application, str]:
     """The applicant confirmed the address: the application goes to the coordinator.
     Returns the application and the applicant's access token. The link works once."""
+    application, secret, error = _confirm(token)
+    if error is not None:  # raised after the commit, so that a lapse stays recorded
+        raise error
+    return application, secret
+
+
+@transaction.atomic
+def _confirm(token: str):
     found = find_by_confirmation(token)
     if found is None:
-        raise NetworkError(_("This confirmation link is not valid."), code="unknown", status=404)
+        error = NetworkError(_("This confirmation link is not valid."), code="unknown", status=404)
+        return None, "", error
     application = Application.objects.select_for_update().get(pk=found.pk)
     if application.confirmed_at is not None:
-        raise LinkUnusable(
+        error = LinkUnusable(
             _(
                 "This confirmation link was already used. Follow your application with the "
                 "link from the second e-mail we sent you."
             ),
             code="used",
         )
+        return application, "", error
     if application.state != ApplicationState.UNCONFIRMED or (
         application.confirm_expires_at <= timezone.now()
     ):
@@ -314,10 +323,11 @@ def confirm_application(token: str) -> tuple[Application, str]:
             application.state = ApplicationState.EXPIRED
             application.save(update_fields=["state"])
             log_action("network.application.expired", target=application)
-        raise LinkUnusable(
+        error = LinkUnusable(
             _("This confirmation link has expired. Please submit the application again."),
             code="expired",
         )
+        return application, "", error
     application.state = ApplicationState.SUBMITTED
     application.confirmed_at = timezone.now()
     application.save(update_fields=["state", "confirmed_at"])
@@ -340,7 +350,7 @@ def confirm_application(token: str) -> tuple[Application, str]:
         target=application,
         data={"name": application.name},
     )
-    return application, secret
+    return application, secret, None
 
 
 def _tell_coordinators(application: Application, template: str, key: str) -> None:
