@@ -177,7 +177,8 @@ def send_reminders(now: dt.datetime | None = None) -> int:
     if version is None or version.accept_by is None:
         return 0
     days_left = (version.accept_by - timezone.localdate(now)).days
-    stage = next((d for d in REMIND_DAYS_BEFORE if 0 <= days_left <= d), None)
+    # The nearest stage: with one day left it is the "1 day" reminder, not the week's.
+    stage = min((d for d in REMIND_DAYS_BEFORE if 0 <= days_left <= d), default=None)
     if stage is None:
         return 0
     sent = 0
