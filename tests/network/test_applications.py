@@ -6,7 +6,7 @@ import datetime as dt
 
 import pytest
 from django.core.exceptions import ValidationError
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from ostoja.audit.models import AuditEntry
 from ostoja.network import membership, services
@@ -86,7 +86,11 @@ def test_bad_input_is_refused_and_nothing_written(current, over, field):
 def test_wrong_check_digit_message_is_clear(current):
     with pytest.raises(ValidationError) as exc:
         services.submit_application(data(nip="5260250275"))
-    assert "check digit" in str(exc.value.error_dict["nip"][0].message)
+    message = exc.value.error_dict["nip"][0].message
+    with translation.override("en"):
+        assert "check digit" in str(message)
+    with translation.override("pl"):
+        assert "cyfra kontrolna" in str(message)
 
 
 def test_a_phone_number_in_the_description_is_allowed(current):
