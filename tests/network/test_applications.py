@@ -247,7 +247,12 @@ def test_admission_with_another_kind(current, coordinator):
 def test_an_organisation_that_left_comes_back_as_the_same_organisation(current, coordinator):
     application, _ = confirmed()
     org = services.admit_application(application, actor=coordinator)
-    services.change_state(Partner.objects.get(organisation=org), actor=coordinator, to_state="left", reason="Rezygnacja")
+    services.change_state(
+        Partner.objects.get(organisation=org),
+        actor=coordinator,
+        to_state="left",
+        reason="Rezygnacja",
+    )
     again, _ = confirmed(contact_email="nowa@example.org")
     org2 = services.admit_application(again, actor=coordinator)
     assert org2 == org

@@ -127,7 +127,9 @@ def test_an_old_version_cannot_be_accepted(world, members):
     old = services.publish_charter(
         actor=coordinator, charter="a", declaration="b", accept_by=tomorrow_plus(3)
     )
-    services.publish_charter(actor=coordinator, charter="c", declaration="d", accept_by=tomorrow_plus(30))
+    services.publish_charter(
+        actor=coordinator, charter="c", declaration="d", accept_by=tomorrow_plus(30)
+    )
     org, manager = members[0]
     with pytest.raises(services.NetworkError) as exc:
         services.accept_charter(
@@ -143,7 +145,11 @@ def test_reminders_a_week_and_a_day_before_each_once(world, members):
     )
     org0, manager0 = members[0]
     services.accept_charter(
-        actor=manager0, organisation=org0, version=version, signatory_name="A", signatory_function="B"
+        actor=manager0,
+        organisation=org0,
+        version=version,
+        signatory_name="A",
+        signatory_function="B",
     )
     pending_orgs = services.not_accepted(version).count()
     now = timezone.now()
@@ -152,7 +158,9 @@ def test_reminders_a_week_and_a_day_before_each_once(world, members):
     sent = services.send_reminders(week)
     assert sent == pending_orgs  # one manager each (or the contact address)
     assert services.send_reminders(week) == 0  # each reminder once
-    reminded = {r for m in OutboxMessage.objects.filter(dedup_key__contains="remind") for r in m.recipients}
+    reminded = {
+        r for m in OutboxMessage.objects.filter(dedup_key__contains="remind") for r in m.recipients
+    }
     assert manager0.email not in reminded
     assert members[1][1].email in reminded
     assert services.send_reminders(now + dt.timedelta(days=9)) == pending_orgs  # the last day
@@ -175,7 +183,9 @@ def test_state_changes_with_reason_date_actor(world):
         services.change_state(partner, actor=coordinator, to_state="suspended", reason="")
     assert exc.value.code == "no_reason"
     with pytest.raises(services.NetworkError) as exc:
-        services.change_state(partner, actor=world.users["network_member"], to_state="left", reason="x")
+        services.change_state(
+            partner, actor=world.users["network_member"], to_state="left", reason="x"
+        )
     assert exc.value.status == 403
     services.change_state(partner, actor=coordinator, to_state="suspended", reason="Brak opłat")
     assert not membership.is_partnership_member(world.users["network_member"])

@@ -59,7 +59,9 @@ def test_coverage_page_shows_all_16_voivodeships_with_counts(client, spread):
     html = response.content.decode()
     import re
 
-    cells = dict(re.findall(r'<tr data-code="(\d\d)"><th scope="row">[^<]+</th><td>(\d+)</td>', html))
+    cells = dict(
+        re.findall(r'<tr data-code="(\d\d)"><th scope="row">[^<]+</th><td>(\d+)</td>', html)
+    )
     assert len(cells) == 16
     assert cells["14"] == "2" and cells["12"] == "1" and cells["22"] == "1" and cells["24"] == "0"
     assert html.count("<rect") == 16  # the tile map: one tile per voivodeship
@@ -79,7 +81,9 @@ def test_trend_from_the_history():
     assert len(ends) == 6 and ends[-1] == timezone.localdate()
     lodz = next(r for r in rows if r["code"] == "10")["counts"]
     expected = [
-        1 if (now - dt.timedelta(days=100)).date() <= end < (now - dt.timedelta(days=40)).date() else 0
+        1
+        if (now - dt.timedelta(days=100)).date() <= end < (now - dt.timedelta(days=40)).date()
+        else 0
         for end in ends
     ]
     assert lodz == expected and 1 in expected
@@ -98,4 +102,7 @@ def test_period_ends_month_and_quarter():
         dt.date(2026, 3, 31),
         today,
     ]
-    assert coverage.period_ends("month", 2, dt.date(2026, 1, 5)) == [dt.date(2025, 12, 31), dt.date(2026, 1, 5)]
+    assert coverage.period_ends("month", 2, dt.date(2026, 1, 5)) == [
+        dt.date(2025, 12, 31),
+        dt.date(2026, 1, 5),
+    ]
