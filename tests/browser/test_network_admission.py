@@ -25,7 +25,7 @@ PASSWORD = "Zielony-kasztan-nad-Wisla-7"
 SHOTS = os.environ.get("OSTOJA_SCREENSHOTS", "")
 
 
-def _mail_to(smtp, address, subject_part):
+def _mail_to(smtp, address, subject_part):  # noqa: F811
     deliver_due()
     for message in reversed(smtp.handler.messages):
         subject = str(make_header(decode_header(message["Subject"])))
