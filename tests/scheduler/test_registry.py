@@ -54,11 +54,15 @@ def test_the_platforms_jobs_are_discovered_with_their_schedules():
             "45 2 * * *",
             "ostoja.safeguarding",
         ),
+<<<<<<< HEAD
         "certificates_expiry_reminders": (
             "certificates_remind",
             "0 8 * * *",
             "ostoja.certificates",
         ),
+=======
+        "network_charter_reminders": ("network_charter_reminders", "0 8 * * *", "ostoja.network"),
+>>>>>>> network
     }
     assert all(j.description for j in jobs.values())
 

@@ -103,6 +103,7 @@ MODULES: list[Module] = [
             "Member organisations of the national partnership: forum, newsletter, events, "
             "consultations, training and joint positions."
         ),
+        public_url_name="network:partnership",
         staff_url_name="network:index",
         roles=frozenset({Role.NETWORK_MEMBER, Role.COORDINATOR}),
     ),

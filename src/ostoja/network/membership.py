@@ -60,9 +60,7 @@ def is_organisation_manager_of(user, organisation) -> bool:
 @transaction.atomic
 def set_state(organisation, to_state: str, *, actor=None, reason: str = "") -> Partner:
     """Move an organisation to a partnership state, recording who, when and why."""
-    partner, created = Partner.objects.select_for_update().get_or_create(
-        organisation=organisation
-    )
+    partner, created = Partner.objects.select_for_update().get_or_create(organisation=organisation)
     from_state = "" if created else partner.state
     if to_state == PartnerState.MEMBER and not partner.member_since:
         partner.member_since = timezone.localdate()
