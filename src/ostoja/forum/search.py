@@ -9,9 +9,15 @@ and the post's plain text) is folded the same way in Python, so neither engine n
 ``unaccent`` extension or a Polish dictionary.
 
 * **SQLite**: an FTS5 table ``forum_post_fts`` (``unicode61``), rowid = the post's id; the
-  match is joined to the post row by rowid; ranked by ``bm25``.
+  match is joined to the post row by rowid.
 * **PostgreSQL**: ``Post.search_vector`` (``to_tsvector('simple', document)``, GIN index),
-  ``to_tsquery('simple', ...)``; ranked with ``ts_rank``.
+  ``to_tsquery('simple', ...)``.
+
+Results come newest first, not by relevance. The directory ranks its 10,000 services by
+``bm25``/``ts_rank``; a forum of 200,000 posts where a common word matches half of them cannot
+rank every match within 100 ms on two cores (measured: ``bench/forum_bench.py``), while
+newest-first lets both engines stop after one page. Every word must match, so adding a word
+narrows the results.
 
 Visibility is a filter on the post row itself: published, in a category the reader may see
 (:func:`ostoja.forum.permissions.visible_category_ids`; the post carries its thread's
@@ -22,7 +28,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from django.contrib.postgres.search import SearchQuery, SearchRank, SearchVector
+from django.contrib.postgres.search import SearchQuery, SearchVector
 from django.db import connection
 from django.db.models import F, Value
 from django.db.models.expressions import RawSQL
@@ -142,10 +148,8 @@ def search(user, text: str, *, page: int = 1, page_size: int = PAGE_SIZE) -> Res
     qs = visible_posts(user)
     if connection.vendor == "postgresql":
         query = SearchQuery(tsquery_groups_expression(groups), search_type="raw", config="simple")
-        qs = qs.filter(search_vector=query).annotate(
-            rank=SearchRank(F("search_vector"), query, normalization=Value(2))
-        )
-        order = [F("rank").desc(), F("pk").desc()]
+        qs = qs.filter(search_vector=query)
+        order = [F("pk").desc()]
     elif connection.vendor == "sqlite":
         # As the directory does: the FTS table drives the join through its index and hands
         # back bm25 ("rank") in one pass; the only input is a bound parameter.
@@ -154,7 +158,9 @@ def search(user, text: str, *, page: int = 1, page_size: int = PAGE_SIZE) -> Res
             where=[f"{FTS_TABLE}.rowid = {POST_TABLE}.id", f"{FTS_TABLE} MATCH %s"],
             params=[fts5_groups_expression(groups)],
         )
-        order = [RawSQL(f"{FTS_TABLE}.rank", ()).asc()]  # noqa: S611 - constant SQL
+        # Newest first, in the FTS index's own rowid order (rowid = post id): FTS5 walks
+        # its doclist backwards and stops after a page, however many posts match.
+        order = [RawSQL(f"{FTS_TABLE}.rowid", ()).desc()]  # noqa: S611 - constant SQL
     else:  # pragma: no cover - other databases: slow but correct
         for group in groups:
             qs = qs.filter(body__icontains=group[0][0])
