@@ -52,7 +52,7 @@ DEFAULT_PG = os.environ.get("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/
 TARGET_THREAD_MS = 150.0
 TARGET_SEARCH_MS = 100.0
 
-PL = (
+PL = (  # noqa: SIM905 - a word list reads better as text
     "dziecko dzieci dzieciom terapia terapii terapeuta wsparcie pomoc przemoc przemocy "
     "szkolenie szkolenia spotkanie spotkania partnerstwo partnerstwa organizacja organizacje "
     "fundacja stowarzyszenie procedura procedury standardy ochrony ochrona rodzina rodziny "
@@ -65,7 +65,7 @@ PL = (
     "przesłuchanie przyjazny pokój wolontariusze kadra kwalifikacje rekrutacja "
     "i w z na do że się nie jak to po od dla o przez jest są był była będzie"
 ).split()
-EN = (
+EN = (  # noqa: SIM905 - a word list reads better as text
     "child children therapy support help abuse training meeting partnership organisation "
     "procedure standards protection family parents school teacher court police "
     "intervention supervision consultation workshop conference law opinion position grant "
@@ -126,13 +126,13 @@ def child(url: str, n_posts: int, thread_posts: int, repeat: int) -> dict:
 
     call_command("migrate", verbosity=0)
 
+    from ostoja.accounts.models import User
     from ostoja.core.text import render_markdown
-    from ostoja.forum import search, services, views
     from ostoja.forum import files as forum_files
-    from ostoja.forum.models import Attachment, Category, ForumProfile, Post, PostState, Thread
+    from ostoja.forum import search, services, views
+    from ostoja.forum.models import Attachment, ForumProfile, Post, PostState, Thread
     from ostoja.network.membership import set_state
     from ostoja.organisations.models import Membership, Organisation
-    from ostoja.accounts.models import User
 
     rng = random.Random(12)
     started = time.perf_counter()
@@ -197,12 +197,20 @@ def child(url: str, n_posts: int, thread_posts: int, repeat: int) -> dict:
             )
         )
     Post.objects.bulk_create(big_posts, batch_size=1000)
-    stored = forum_files.store(forum_files.CheckedFile("a.pdf", b"%PDF-1.4 bench", "application/pdf"))
+    stored = forum_files.store(
+        forum_files.CheckedFile("a.pdf", b"%PDF-1.4 bench", "application/pdf")
+    )
     Attachment.objects.bulk_create(
         [
-            Attachment(post=p, name=f"zalacznik-{i}.pdf", stored_name=f"{stored}-{i}",
-                       content_type="application/pdf", size=1234)
-            for i, p in enumerate(big_posts) if i % 25 == 0
+            Attachment(
+                post=p,
+                name=f"zalacznik-{i}.pdf",
+                stored_name=f"{stored}-{i}",
+                content_type="application/pdf",
+                size=1234,
+            )
+            for i, p in enumerate(big_posts)
+            if i % 25 == 0
         ]  # fmt: skip
     )
 
@@ -222,9 +230,7 @@ def child(url: str, n_posts: int, thread_posts: int, repeat: int) -> dict:
             oracle[pk] = (doc, p.category_id != secret.pk)
         with connection.cursor() as cursor:
             if connection.vendor == "sqlite":
-                cursor.executemany(
-                    "INSERT INTO forum_post_fts (rowid, body) VALUES (%s, %s)", docs
-                )
+                cursor.executemany("INSERT INTO forum_post_fts (rowid, body) VALUES (%s, %s)", docs)
             else:
                 cursor.executemany(
                     "UPDATE forum_post SET search_vector = to_tsvector('simple', %s) WHERE id = %s",
@@ -382,7 +388,11 @@ def render(runs: list[dict], command: str) -> str:
         ]
         for label, r in run["thread"].items():
             lines.append(f"| {label} | {r['p50']:.1f} | {r['p95']:.1f} |")
-        lines += ["", "| search (GET /forum/search/) | matches | p50 ms | p95 ms |", "| --- | ---: | ---: | ---: |"]
+        lines += [
+            "",
+            "| search (GET /forum/search/) | matches | p50 ms | p95 ms |",
+            "| --- | ---: | ---: | ---: |",
+        ]
         for q, r in run["search"].items():
             lines.append(f"| `{q}` | {r['matches']:,} | {r['p50']:.1f} | {r['p95']:.1f} |")
         lines.append("")

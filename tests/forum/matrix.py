@@ -97,7 +97,9 @@ MATRIX = {
         expect=only(FORUM), setup=S, kwargs=lambda w: {"pk": w.extra["attachment"].pk}
     ),
     "forum:groups": Case(expect=only([COORD]), setup=S),
-    "forum:group": Case(expect=only([COORD]), setup=S, kwargs=lambda w: {"pk": w.extra["group"].pk}),
+    "forum:group": Case(
+        expect=only([COORD]), setup=S, kwargs=lambda w: {"pk": w.extra["group"].pk}
+    ),
     "forum:categories": Case(expect=only([COORD]), setup=S),
     "forum:edit_category": Case(
         expect=only([COORD]), setup=S, kwargs=lambda w: {"pk": w.extra["category"].pk}

@@ -33,8 +33,16 @@ def restricted():
         supervisor, sub, title="Omówienie", body="Poufne.",
         files=[SimpleUploadedFile("notatka.pdf", pdf_bytes())],
     )  # fmt: skip
-    return {"supervisor": supervisor, "reader": reader, "category": secret, "sub": sub,
-            "thread": t, "post": t.posts.get(), "file": t.posts.get().attachments.get()}  # fmt: skip
+    post = t.posts.get()
+    return {
+        "supervisor": supervisor,
+        "reader": reader,
+        "category": secret,
+        "sub": sub,
+        "thread": t,
+        "post": post,
+        "file": post.attachments.get(),
+    }
 
 
 def _urls(r):
@@ -88,7 +96,12 @@ def test_the_group_member_reads_the_thread_and_downloads_the_file(restricted):
 def test_non_members_and_anonymous_get_nothing(restricted):
     url = reverse("forum:thread", args=[restricted["thread"].pk])
     assert client(outsider()).get(url).status_code == 403
-    assert client(outsider()).get(reverse("forum:attachment", args=[restricted["file"].pk])).status_code == 403
+    assert (
+        client(outsider())
+        .get(reverse("forum:attachment", args=[restricted["file"].pk]))
+        .status_code
+        == 403
+    )
     response = Client().get(url)
     assert response.status_code == 302 and "/accounts/login/" in response["Location"]
     assert response["X-Robots-Tag"] == "noindex, nofollow"

@@ -23,10 +23,20 @@ def forum():
     open_cat = category("Ogólne")
     secret = category("Superwizja", restricted_to=[g])
     sub = category("Tajne przypadki", parent=secret)
-    public = thread(insider, open_cat, title="Szkolenie w Łodzi", body="Terapia dzieci po przemocy.")
-    hidden_thread = thread(insider, sub, title="Superwizja grupowa", body="Terapia dzieci w Łodzi, poufne.")
+    public = thread(
+        insider, open_cat, title="Szkolenie w Łodzi", body="Terapia dzieci po przemocy."
+    )
+    hidden_thread = thread(
+        insider, sub, title="Superwizja grupowa", body="Terapia dzieci w Łodzi, poufne."
+    )
     services.reply(actor=reader, thread=public, body="Therapy for children, English notes.")
-    return {"insider": insider, "reader": reader, "public": public, "secret": hidden_thread, "open": open_cat}
+    return {
+        "insider": insider,
+        "reader": reader,
+        "public": public,
+        "secret": hidden_thread,
+        "open": open_cat,
+    }
 
 
 def titles(results):
@@ -74,7 +84,9 @@ def _coordinator():
     return coordinator()
 
 
-@pytest.mark.parametrize("query", ['"', "*", "AND OR NOT", "a\u0000b", "((", "'; DROP TABLE", "ł" * 500])
+@pytest.mark.parametrize(
+    "query", ['"', "*", "AND OR NOT", "a\u0000b", "((", "'; DROP TABLE", "ł" * 500]
+)
 def test_hostile_queries_are_harmless(forum, query):
     assert isinstance(search.search(forum["reader"], query).posts, list)
 
@@ -97,7 +109,10 @@ def test_the_digest_lists_only_what_the_reader_may_see(forum):
     services.reply(actor=writer, thread=forum["secret"], body="Nowe w superwizji")
     services.reply(actor=writer, thread=forum["public"], body="Nowe w ogólnych")
     assert services.send_digests("daily") == 2
-    digests = {m.recipients[0]: m for m in OutboxMessage.objects.filter(dedup_key__startswith="forum:digest:")}
+    digests = {
+        m.recipients[0]: m
+        for m in OutboxMessage.objects.filter(dedup_key__startswith="forum:digest:")
+    }
     assert "Superwizja grupowa" not in digests[reader.email].body_text
     assert "Szkolenie w Łodzi" in digests[reader.email].body_text
     assert "Superwizja grupowa" in digests[insider.email].body_text

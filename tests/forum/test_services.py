@@ -31,7 +31,9 @@ def test_a_thread_and_a_reply_are_rendered_once_counted_and_audited():
     r = services.reply(actor=other, thread=t, body="Będę.")
     t.refresh_from_db()
     assert t.post_count == 2 and t.last_post_at == r.created_at
-    actions = set(AuditEntry.objects.filter(action__startswith="forum.").values_list("action", flat=True))
+    actions = set(
+        AuditEntry.objects.filter(action__startswith="forum.").values_list("action", flat=True)
+    )
     assert {"forum.category.created", "forum.thread.created", "forum.post.created"} <= actions
 
 
@@ -53,7 +55,10 @@ def test_category_subscribers_and_mentioned_members_are_notified_by_email():
     post = t.posts.get()
     kinds = dict(Notification.objects.filter(post=post).values_list("user_id", "kind"))
     assert kinds == {follower.pk: NotificationKind.THREAD, mentioned.pk: NotificationKind.MENTION}
-    messages = {m.recipients[0]: m for m in OutboxMessage.objects.filter(dedup_key__startswith="forum:notify:")}
+    messages = {
+        m.recipients[0]: m
+        for m in OutboxMessage.objects.filter(dedup_key__startswith="forum:notify:")
+    }
     assert set(messages) == {follower.email, mentioned.email}
     english = messages[follower.email]
     assert "New thread: Nowelizacja" in english.subject

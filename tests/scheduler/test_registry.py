@@ -54,6 +54,8 @@ def test_the_platforms_jobs_are_discovered_with_their_schedules():
             "45 2 * * *",
             "ostoja.safeguarding",
         ),
+        "forum_digest_daily": ("forum_digest", "0 7 * * *", "ostoja.forum"),
+        "forum_digest_weekly": ("forum_digest", "0 7 * * 1", "ostoja.forum"),
     }
     assert all(j.description for j in jobs.values())
 
