@@ -28,6 +28,7 @@ def _files(settings, tmp_path):
 
 
 def sign_in(page, email):
+    page.set_default_timeout(60000)  # the shared 2-core machine is often heavily loaded
     page.goto("/accounts/login/")
     page.fill("input[name=login]", email)
     page.fill("input[name=password]", TEST_PASSWORD)
@@ -82,7 +83,7 @@ def test_a_post_notifies_a_follower_by_email_and_restricted_content_is_404(
     page.locator("main form button[type=submit]").click()
     page.wait_for_url("**/forum/t/*/")
     assert page.locator("h1").inner_text() == "Szkolenie z procedur ochrony dzieci"
-    assert "w maju" in page.locator("article.forum-post strong").last.inner_text() or True
+    assert "w maju" in page.locator("article.forum-post").last.inner_text()
     assert serious_axe_violations(page) == []
     if SHOTS:
         page.screenshot(path=f"{SHOTS}/forum-thread.png", full_page=True)
@@ -97,7 +98,6 @@ def test_a_post_notifies_a_follower_by_email_and_restricted_content_is_404(
     link = re.search(r"http://\S+/forum/p/\d+/", body).group(0)
     context = browser.new_context(base_url=live_server.url, locale="pl-PL")
     reader = context.new_page()
-    reader.set_default_timeout(15000)
     sign_in(reader, "obserwator@example.test")
     reader.goto(link)
     assert "w maju" in reader.locator("main").inner_text()
@@ -106,7 +106,6 @@ def test_a_post_notifies_a_follower_by_email_and_restricted_content_is_404(
     # A member outside the restricted category: 404 for its thread and its file.
     context = browser.new_context(base_url=live_server.url, locale="pl-PL")
     other = context.new_page()
-    other.set_default_timeout(15000)
     sign_in(other, "spoza@example.test")
     assert other.goto(f"/forum/t/{hidden.pk}/").status == 404
     assert other.request.get(f"/forum/files/{attachment.pk}/").status == 404

@@ -18,7 +18,7 @@ from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _lazy
+from django.utils.translation import gettext_lazy
 from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
@@ -98,9 +98,9 @@ def _error(request, exc: services.ForumError):
 # The same words as ostoja.core.child_data.KIND_LABELS, repeated here so that the forum's
 # catalogue carries their Polish (the core catalogue did not have them yet).
 CHILD_DATA_LABELS = {
-    "pesel": _lazy("a PESEL number"),
-    "phone": _lazy("a phone number"),
-    "name_dob": _lazy("a name next to a date of birth or age"),
+    "pesel": gettext_lazy("a PESEL number"),
+    "phone": gettext_lazy("a phone number"),
+    "name_dob": gettext_lazy("a name next to a date of birth or age"),
 }
 
 
