@@ -60,9 +60,11 @@ def test_the_platforms_jobs_are_discovered_with_their_schedules():
             "0 8 * * *",
             "ostoja.certificates",
         ),
-=======
         "network_charter_reminders": ("network_charter_reminders", "0 8 * * *", "ostoja.network"),
->>>>>>> network
+=======
+        "forum_digest_daily": ("forum_digest", "0 7 * * *", "ostoja.forum"),
+        "forum_digest_weekly": ("forum_digest", "0 7 * * 1", "ostoja.forum"),
+>>>>>>> forum
     }
     assert all(j.description for j in jobs.values())
 

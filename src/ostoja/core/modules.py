@@ -108,6 +108,16 @@ MODULES: list[Module] = [
         roles=frozenset({Role.NETWORK_MEMBER, Role.COORDINATOR}),
     ),
     Module(
+        "forum",
+        _("Partnership forum"),
+        _(
+            "The closed forum of the partnership's member organisations: categories, "
+            "restricted groups, attachments, notifications and search."
+        ),
+        staff_url_name="forum:index",
+        roles=frozenset({Role.NETWORK_MEMBER, Role.ORGANISATION_MANAGER, Role.COORDINATOR}),
+    ),
+    Module(
         "pact",
         _("Pact of Towns and Regions"),
         _(
