@@ -54,6 +54,12 @@ def test_the_platforms_jobs_are_discovered_with_their_schedules():
             "45 2 * * *",
             "ostoja.safeguarding",
         ),
+        "newsletter_send": ("newsletter_send", "* * * * *", "ostoja.newsletter"),
+        "newsletter_read_bounces": (
+            "newsletter_read_bounces",
+            "*/15 * * * *",
+            "ostoja.newsletter",
+        ),
     }
     assert all(j.description for j in jobs.values())
 

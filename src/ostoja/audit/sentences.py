@@ -104,6 +104,18 @@ SENTENCES: dict[str, Promise | str] = {
     "takedown.retention.appeal_contacts_deleted": _(
         "Contact details of appellants deleted (retention)"
     ),
+    # Newsletter
+    "newsletter.list.created": _("Newsletter list created"),
+    "newsletter.subscriber.confirmed": _("Newsletter subscription confirmed"),
+    "newsletter.subscriber.member_subscribed": _("Member subscribed to the members' newsletter"),
+    "newsletter.subscriber.unsubscribed": _("Unsubscribed from a newsletter"),
+    "newsletter.subscriber.stopped": _("Newsletter delivery to an address stopped (bounces)"),
+    "newsletter.issue.created": _("Newsletter issue drafted"),
+    "newsletter.issue.updated": _("Newsletter issue edited"),
+    "newsletter.issue.scheduled": _("Newsletter issue scheduled"),
+    "newsletter.issue.unscheduled": _("Newsletter issue taken back to draft"),
+    "newsletter.issue.test_sent": _("Test copy of a newsletter issue sent"),
+    "newsletter.issue.sent": _("Newsletter issue sent"),
 }
 
 #: Models whose ``str()`` is a name people chose (not a generated English label), so the log
