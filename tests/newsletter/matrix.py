@@ -17,11 +17,17 @@ def _setup(world):
     public = NewsletterList.objects.create(name="Publiczny", slug="m-public")
     members = NewsletterList.objects.create(name="Członkowie", slug="m-members", audience="members")
     issue = Issue.objects.create(
-        newsletter=public, subject_pl="Numer 1", body_pl="Treść", state="sent",
+        newsletter=public,
+        subject_pl="Numer 1",
+        body_pl="Treść",
+        state="sent",
         sent_at=timezone.now(),
     )
     members_issue = Issue.objects.create(
-        newsletter=members, subject_pl="Dla członków", body_pl="Treść", state="sent",
+        newsletter=members,
+        subject_pl="Dla członków",
+        body_pl="Treść",
+        state="sent",
         sent_at=timezone.now(),
     )
     world.extra.update(public=public, members=members, issue=issue, members_issue=members_issue)

@@ -94,7 +94,12 @@ def test_old_soft_bounces_are_forgotten(issue):
     start = timezone.now()
     for day in (0, 1, 2, 3, 20):
         services.record_bounce(
-            subscriber_id=sub.pk, issue_id=None, kind="soft", source="t", detail="", now=start + timedelta(days=day)
+            subscriber_id=sub.pk,
+            issue_id=None,
+            kind="soft",
+            source="t",
+            detail="",
+            now=start + timedelta(days=day),
         )
     sub.refresh_from_db()
     assert sub.state == "confirmed" and sub.bounce_score == 1
@@ -103,7 +108,10 @@ def test_old_soft_bounces_are_forgotten(issue):
 def test_delayed_dsn_is_a_soft_bounce(issue):
     sub = confirmed(issue.newsletter, "slow@example.org")
     raw = dsn(
-        to=addresses.verp_address(sub.pk, issue.pk), failed="slow@example.org", action="delayed", status="4.2.2"
+        to=addresses.verp_address(sub.pk, issue.pk),
+        failed="slow@example.org",
+        action="delayed",
+        status="4.2.2",
     )
     assert bounces.process_message(raw).counted == 1
     sub.refresh_from_db()
@@ -115,7 +123,10 @@ def test_hard_bounce_cancels_queued_messages(issue):
     from ostoja.newsletter import sending
 
     issue2 = Issue.objects.create(
-        newsletter=issue.newsletter, subject_pl="N2", body_pl="x", state="scheduled",
+        newsletter=issue.newsletter,
+        subject_pl="N2",
+        body_pl="x",
+        state="scheduled",
         scheduled_at=timezone.now(),
     )
     assert sending.enqueue_issue(issue2.pk) == 1
@@ -173,7 +184,11 @@ def test_imap_reader_processes_and_deletes(issue, settings, monkeypatch):
             calls.append(("logout",))
 
     monkeypatch.setattr(bounces.imaplib, "IMAP4_SSL", FakeImap)
-    settings.NEWSLETTER_BOUNCE_MAILBOX = {"protocol": "imap", "host": "imap.example.org", "user": "b"}
+    settings.NEWSLETTER_BOUNCE_MAILBOX = {
+        "protocol": "imap",
+        "host": "imap.example.org",
+        "user": "b",
+    }
     report = bounces.read_mailbox()
     assert report.stopped == 1
     assert ("store", b"1", "\\Deleted") in calls and ("expunge",) in calls
@@ -209,7 +224,11 @@ def test_pop3_reader(issue, settings, monkeypatch):
             pass
 
     monkeypatch.setattr(bounces.poplib, "POP3", FakePop)
-    settings.NEWSLETTER_BOUNCE_MAILBOX = {"protocol": "pop3", "host": "pop.example.org", "ssl": False}
+    settings.NEWSLETTER_BOUNCE_MAILBOX = {
+        "protocol": "pop3",
+        "host": "pop.example.org",
+        "ssl": False,
+    }
     assert bounces.read_mailbox().stopped == 1 and deleted == [1]
 
 
@@ -245,7 +264,9 @@ def test_webhook_json_events(issue, settings):
         ]
     }
     response = Client().post(
-        URL, json.dumps(body), content_type="application/json",
+        URL,
+        json.dumps(body),
+        content_type="application/json",
         HTTP_AUTHORIZATION="Bearer s3cret-0123456789",
     )
     assert response.status_code == 200 and response.json() == {"processed": 2}
@@ -265,7 +286,9 @@ def test_webhook_raw_dsn_and_bad_json(issue, settings):
     bad = Client().post(URL, "{not json", content_type="application/json", **auth)
     assert bad.status_code == 400
     wrong_type = Client().post(
-        URL, json.dumps({"events": [{"recipient": "a@b.c", "type": "maybe"}]}),
-        content_type="application/json", **auth,
+        URL,
+        json.dumps({"events": [{"recipient": "a@b.c", "type": "maybe"}]}),
+        content_type="application/json",
+        **auth,
     )
     assert wrong_type.status_code == 400

@@ -54,7 +54,9 @@ def test_issue_goes_out_once_per_subscriber_with_its_own_links(smtp, coordinator
     nl = make_list()
     pl = confirmed(nl, "pl@example.org", "pl")
     en = confirmed(nl, "en@example.org", "en")
-    Subscriber.objects.create(newsletter=nl, email="pending@example.org", unsubscribe_token="p" * 20)
+    Subscriber.objects.create(
+        newsletter=nl, email="pending@example.org", unsubscribe_token="p" * 20
+    )
     gone = confirmed(nl, "gone@example.org")
     services.unsubscribe(gone.unsubscribe_token, source="test")
     issue = services.schedule_issue(actor=coordinator, issue=_issue(nl, coordinator))
@@ -177,7 +179,9 @@ def test_dkim_signature_verifies_and_covers_the_unsubscribe_headers(smtp, settin
     signed = re.search(r"h=([^;]+)", re.sub(r"\s", "", signature)).group(1).lower().split(":")
     assert {"list-unsubscribe", "list-unsubscribe-post", "from", "subject"} <= set(signed)
     # A changed unsubscribe header no longer verifies.
-    tampered = raw.replace(b"List-Unsubscribe-Post: List-Unsubscribe=One-Click", b"List-Unsubscribe-Post: x")
+    tampered = raw.replace(
+        b"List-Unsubscribe-Post: List-Unsubscribe=One-Click", b"List-Unsubscribe-Post: x"
+    )
     assert not dkim.verify(tampered, dnsfunc=dns)
 
 
@@ -198,7 +202,9 @@ def test_coordinator_pages_compose_preview_test_and_send(world, coordinator):
         reverse("newsletter:issue_edit", args=[issue.pk]), {**data, "action": "preview"}
     )
     assert "<strong>Gruby</strong>" in page.content.decode()
-    client.post(reverse("newsletter:issue_edit", args=[issue.pk]), {"action": "test", "language": "pl"})
+    client.post(
+        reverse("newsletter:issue_edit", args=[issue.pk]), {"action": "test", "language": "pl"}
+    )
     from ostoja.outbox.services import deliver_due
 
     deliver_due()

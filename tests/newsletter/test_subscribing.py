@@ -105,7 +105,9 @@ def test_expired_confirmation_link_changes_nothing():
 def test_members_list_is_not_open_to_the_public_form():
     nl = make_list(audience="members")
     with pytest.raises(services.NewsletterError):
-        services.request_subscription(newsletter=nl, email="a@example.org", language="pl", source="t")
+        services.request_subscription(
+            newsletter=nl, email="a@example.org", language="pl", source="t"
+        )
 
 
 @pytest.mark.parametrize("email", ["not-an-address", "a@b\r\nBcc: x@y.z", "x" * 300 + "@ex.org"])
@@ -198,7 +200,10 @@ def test_member_subscribes_with_account_and_non_member_cannot(world):
 def test_members_issue_is_404_for_non_members(world):
     members = make_list(slug="members", audience="members")
     issue = Issue.objects.create(
-        newsletter=members, subject_pl="Tylko dla członków", body_pl="x", state="sent",
+        newsletter=members,
+        subject_pl="Tylko dla członków",
+        body_pl="x",
+        state="sent",
         sent_at=timezone.now(),
     )
     url = reverse("newsletter:archive_issue", args=[issue.pk])
@@ -206,9 +211,10 @@ def test_members_issue_is_404_for_non_members(world):
     assert world.client("service_editor").get(url).status_code == 404
     assert world.client("network_member").get(url).status_code == 200
     assert "Tylko dla członków" not in Client().get(reverse("newsletter:archive")).content.decode()
-    assert "Tylko dla członków" in world.client("network_member").get(
-        reverse("newsletter:archive")
-    ).content.decode()
+    assert (
+        "Tylko dla członków"
+        in world.client("network_member").get(reverse("newsletter:archive")).content.decode()
+    )
 
 
 def test_draft_is_not_in_the_archive():

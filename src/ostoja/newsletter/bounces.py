@@ -128,11 +128,20 @@ def process_message(raw: bytes, *, source: str = "mailbox", report=None) -> Boun
     if verp is None and not hard and not soft:
         report.add("ignored")
         return report
-    _apply(report, verp=verp, failed_hard=hard, failed_soft=soft, source=source, detail=_detail(message))
+    _apply(
+        report,
+        verp=verp,
+        failed_hard=hard,
+        failed_soft=soft,
+        source=source,
+        detail=_detail(message),
+    )
     return report
 
 
-def process_event(*, recipient: str, kind: str, bounce_address: str = "", reason: str = "", report=None) -> BounceReport:
+def process_event(
+    *, recipient: str, kind: str, bounce_address: str = "", reason: str = "", report=None
+) -> BounceReport:
     """One bounce reported by a mail provider's webhook (already authenticated)."""
     report = report or BounceReport()
     kind = Bounce.Kind.SOFT if kind == "soft" else Bounce.Kind.HARD

@@ -45,13 +45,16 @@ class ListForm(forms.Form):
 class IssueForm(forms.Form):
     subject_pl = forms.CharField(label=_("Subject (Polish)"), max_length=200)
     body_pl = forms.CharField(
-        label=_("Text (Polish, Markdown)"), widget=forms.Textarea(attrs={"rows": 16}),
+        label=_("Text (Polish, Markdown)"),
+        widget=forms.Textarea(attrs={"rows": 16}),
         max_length=200_000,
     )
     subject_en = forms.CharField(label=_("Subject (English)"), max_length=200, required=False)
     body_en = forms.CharField(
-        label=_("Text (English, Markdown)"), widget=forms.Textarea(attrs={"rows": 16}),
-        required=False, max_length=200_000,
+        label=_("Text (English, Markdown)"),
+        widget=forms.Textarea(attrs={"rows": 16}),
+        required=False,
+        max_length=200_000,
     )
 
 

@@ -68,6 +68,7 @@ class Subscriber(models.Model):
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     confirmed_at = models.DateTimeField(_("confirmed"), null=True, blank=True)
     ended_at = models.DateTimeField(_("ended"), null=True, blank=True)
+
     class StopKind(models.TextChoices):
         HARD = "hard", _("a permanent delivery failure (hard bounce)")
         SOFT = "soft", _("repeated temporary delivery failures (soft bounces)")

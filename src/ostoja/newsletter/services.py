@@ -128,7 +128,9 @@ def request_subscription(
     now = now or timezone.now()
     with transaction.atomic():
         subscriber = (
-            Subscriber.objects.select_for_update().filter(newsletter=newsletter, email=email).first()
+            Subscriber.objects.select_for_update()
+            .filter(newsletter=newsletter, email=email)
+            .first()
         )
         if subscriber is None:
             try:

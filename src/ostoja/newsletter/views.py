@@ -35,9 +35,7 @@ limiter = CacheRateLimiter("newsletter", "NEWSLETTER_RATE_LIMITS", {"subscribe":
 
 
 def _public_lists():
-    return list(
-        NewsletterList.objects.filter(active=True, audience=NewsletterList.Audience.PUBLIC)
-    )
+    return list(NewsletterList.objects.filter(active=True, audience=NewsletterList.Audience.PUBLIC))
 
 
 def _member_lists(user):
@@ -136,9 +134,7 @@ def member_unsubscribe(request, pk):
     sub = services.member_subscription(newsletter, request.user)
     if sub is not None:
         services.unsubscribe(sub.unsubscribe_token, source="member account", actor=request.user)
-    messages.success(
-        request, _("You are unsubscribed from %(name)s.") % {"name": newsletter.name}
-    )
+    messages.success(request, _("You are unsubscribed from %(name)s.") % {"name": newsletter.name})
     return redirect("newsletter:index")
 
 
@@ -300,7 +296,8 @@ def issue_edit(request, pk):
             language = request.POST.get("language", "pl")
             services.send_test(actor=request.user, issue=issue, language=language)
             messages.success(
-                request, _("A test copy is on its way to %(email)s.") % {"email": request.user.email}
+                request,
+                _("A test copy is on its way to %(email)s.") % {"email": request.user.email},
             )
             return redirect("newsletter:issue_edit", pk=issue.pk)
         elif action == "schedule":
