@@ -24,7 +24,7 @@ SHOTS = os.environ.get("OSTOJA_SCREENSHOTS", "")
 
 
 @pytest.fixture
-def live_smtp(smtp, settings, live_server):
+def live_smtp(smtp, settings, live_server):  # noqa: F811 - the imported fixture
     settings.SITE_URL = live_server.url  # links in e-mails point at the test server
     return smtp
 

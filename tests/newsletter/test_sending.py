@@ -14,7 +14,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from ostoja.audit.models import AuditEntry
-from ostoja.newsletter import addresses, services, sending
+from ostoja.newsletter import addresses, sending, services
 from ostoja.newsletter.models import Issue, Subscriber
 from ostoja.outbox.models import OutboxMessage
 from tests.newsletter.helpers import confirmed, make_list

@@ -13,8 +13,8 @@ from django.utils import timezone
 
 from ostoja.audit.models import AuditEntry
 from ostoja.newsletter import services
-from ostoja.outbox.services import deliver_due
 from ostoja.newsletter.models import Consent, Issue, Subscriber
+from ostoja.outbox.services import deliver_due
 from tests.newsletter.helpers import confirmed, make_list
 
 pytestmark = pytest.mark.django_db

@@ -50,13 +50,11 @@ def seed_demo(stdout) -> None:
         audience=NewsletterList.Audience.PUBLIC,
     )
     now = timezone.now()
-    for i, (email, language) in enumerate(
-        [
-            ("anna.czytelniczka@example.org", "pl"),
-            ("jan.odbiorca@example.org", "pl"),
-            ("reader@example.org", "en"),
-        ]
-    ):
+    for email, language in [
+        ("anna.czytelniczka@example.org", "pl"),
+        ("jan.odbiorca@example.org", "pl"),
+        ("reader@example.org", "en"),
+    ]:
         Subscriber.objects.create(
             newsletter=public,
             email=email,

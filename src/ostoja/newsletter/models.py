@@ -184,3 +184,6 @@ class Bounce(models.Model):
 
     class Meta:
         ordering = ["-at", "-pk"]
+
+    def __str__(self) -> str:
+        return f"{self.kind} bounce of #{self.subscriber_id}"

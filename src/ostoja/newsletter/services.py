@@ -143,9 +143,7 @@ def request_subscription(
                     )
             except IntegrityError:  # the same address at the same moment: one row wins
                 return
-        elif subscriber.state == Subscriber.State.CONFIRMED:
-            return
-        elif (
+        elif subscriber.state == Subscriber.State.CONFIRMED or (
             subscriber.state == Subscriber.State.PENDING
             and subscriber.confirm_sent_at
             and now - subscriber.confirm_sent_at < RESEND_AFTER

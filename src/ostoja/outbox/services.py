@@ -28,6 +28,7 @@ retries whose time has come and anything a crashed worker left behind.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import re
 import smtplib
@@ -526,10 +527,8 @@ def deliver_many(message_ids, *, connection=None, now: datetime | None = None) -
                     # Opens the connection if it is not (yet, or any more) open; the backend
                     # then leaves it open after sending. A failure to connect shows up as the
                     # send's own outcome (retried with back-off).
-                    try:
+                    with contextlib.suppress(OSError, smtplib.SMTPException):
                         connection.open()
-                    except (OSError, smtplib.SMTPException):
-                        pass
                     outcome = transport.send_email(message, connection=connection)
                 except Exception as exc:  # noqa: BLE001 - one bad message must not stop a batch
                     logger.exception("Unexpected error sending outbox message %s", message.pk)
