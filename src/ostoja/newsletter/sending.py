@@ -269,7 +269,7 @@ def deliver(*, now=None, limit: int | None = None) -> DeliveryReport:
         ids = list(due_messages(now or timezone.now())[:size])
         if not ids:
             break
-        report = deliver_many(ids, connection=batch_connection(), now=now)
+        report = deliver_many(ids, mail_connection=batch_connection(), now=now)
         total.sent += report.sent
         total.failed += report.failed
         total.retrying += report.retrying
