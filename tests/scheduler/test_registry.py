@@ -61,10 +61,16 @@ def test_the_platforms_jobs_are_discovered_with_their_schedules():
             "ostoja.certificates",
         ),
         "network_charter_reminders": ("network_charter_reminders", "0 8 * * *", "ostoja.network"),
-=======
         "forum_digest_daily": ("forum_digest", "0 7 * * *", "ostoja.forum"),
         "forum_digest_weekly": ("forum_digest", "0 7 * * 1", "ostoja.forum"),
->>>>>>> forum
+=======
+        "newsletter_send": ("newsletter_send", "* * * * *", "ostoja.newsletter"),
+        "newsletter_read_bounces": (
+            "newsletter_read_bounces",
+            "*/15 * * * *",
+            "ostoja.newsletter",
+        ),
+>>>>>>> newsletter
     }
     assert all(j.description for j in jobs.values())
 

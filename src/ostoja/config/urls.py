@@ -40,6 +40,7 @@ app_patterns = [
     path("", include("ostoja.network.urls")),
     path("", include("ostoja.certificates.urls")),
     path("", include("ostoja.forum.urls")),
+    path("", include("ostoja.newsletter.urls")),
 ]
 
 urlpatterns += i18n_patterns(*app_patterns, prefix_default_language=False)

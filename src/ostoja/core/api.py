@@ -146,6 +146,7 @@ API_APPS = [
     "ostoja.banks",
     "ostoja.directory",
     "ostoja.network",
+    "ostoja.newsletter",
     "ostoja.pact",
 ]
 

@@ -128,4 +128,15 @@ MODULES: list[Module] = [
         staff_url_name="pact:workspace",
         roles=frozenset({Role.AUTHORITY_OFFICER, Role.COORDINATOR}),
     ),
+    Module(
+        "newsletter",
+        _("Newsletter"),
+        _(
+            "The partnership's monthly newsletter: a public list and a members' list, double "
+            "opt-in, one-click unsubscribe, and an archive of past issues."
+        ),
+        public_url_name="newsletter:index",
+        staff_url_name="newsletter:manage",
+        roles=frozenset({Role.COORDINATOR}),
+    ),
 ]

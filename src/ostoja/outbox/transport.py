@@ -115,9 +115,11 @@ def build_email(message, connection=None) -> EmailMultiAlternatives:
     return email
 
 
-def send_email(message) -> Outcome:
+def send_email(message, connection=None) -> Outcome:
+    """Send one e-mail; ``connection``: an open backend to reuse (a batch, see
+    ``services.deliver_many``), otherwise a new one is opened and closed for this message."""
     try:
-        connection = get_connection(fail_silently=False)
+        connection = connection or get_connection(fail_silently=False)
         email = build_email(message, connection=connection)
         email.message()  # builds headers now: a bad header is a permanent fault, not transient
     except (ValueError, KeyError, TypeError) as exc:

@@ -68,6 +68,7 @@ INSTALLED_APPS = [
     "ostoja.network",
     "ostoja.certificates",
     "ostoja.forum",
+    "ostoja.newsletter",
 ]
 
 MIDDLEWARE = [

@@ -124,6 +124,7 @@ DEMO_APPS = [
     "ostoja.banks",
     "ostoja.directory",
     "ostoja.network",
+    "ostoja.newsletter",
     "ostoja.pact",
     "ostoja.safeguarding",
     "ostoja.forum",
