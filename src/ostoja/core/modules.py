@@ -117,4 +117,15 @@ MODULES: list[Module] = [
         staff_url_name="pact:workspace",
         roles=frozenset({Role.AUTHORITY_OFFICER, Role.COORDINATOR}),
     ),
+    Module(
+        "events",
+        _("Events and the national conference"),
+        _(
+            "Meetings, webinars and the national conference: programme, registration with a "
+            "waiting list, QR tickets, check-in and certificates of attendance."
+        ),
+        public_url_name="events:list",
+        staff_url_name="events:manage_list",
+        roles=frozenset({Role.COORDINATOR, Role.ORGANISATION_MANAGER, Role.NETWORK_MEMBER}),
+    ),
 ]
