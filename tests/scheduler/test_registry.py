@@ -54,6 +54,11 @@ def test_the_platforms_jobs_are_discovered_with_their_schedules():
             "45 2 * * *",
             "ostoja.safeguarding",
         ),
+        "certificates_expiry_reminders": (
+            "certificates_remind",
+            "0 8 * * *",
+            "ostoja.certificates",
+        ),
     }
     assert all(j.description for j in jobs.values())
 

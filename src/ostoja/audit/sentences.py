@@ -44,6 +44,19 @@ SENTENCES: dict[str, Promise | str] = {
     "organisations.membership.removed": _("Person removed from an organisation"),
     "organisations.api_token.issued": _("API token issued"),
     "organisations.api_token.revoked": _("API token revoked"),
+    "organisations.organisation.updated": _("Organisation's details changed"),
+    "organisations.organisation.deactivated": _("Organisation deactivated"),
+    "organisations.organisation.reactivated": _("Organisation reactivated"),
+    # People
+    "people.invitation.sent": _("Invitation sent"),
+    "people.invitation.resent": _("Invitation sent again with a new link"),
+    "people.invitation.revoked": _("Invitation withdrawn"),
+    "people.invitation.accepted": _("Invitation accepted"),
+    "people.membership.role_changed": _("Member's role changed"),
+    "people.membership.removed": _("Member removed from the organisation"),
+    "people.policy.changed": _("Rule on the API tokens of removed members changed"),
+    "people.user.deactivated": _("Account deactivated"),
+    "people.user.reactivated": _("Account reactivated"),
     # Hotline
     "hotline.report.received": _("Report received"),
     "hotline.report_batch.received": _("Batch of reports received"),
@@ -59,6 +72,7 @@ SENTENCES: dict[str, Promise | str] = {
     "banks.bank.enabled": _("Hash bank switched on"),
     "banks.bank.disabled": _("Hash bank switched off"),
     "banks.bank.exported": _("Hash bank exported"),
+    "banks.bank.disclosure_changed": _("Who may see matches of a hash bank changed"),
     "banks.entry.added": _("Hash added to a bank"),
     "banks.entry.removed": _("Hash removed from a bank"),
     "banks.import.uploaded": _("Hash list uploaded for import"),
@@ -104,6 +118,12 @@ SENTENCES: dict[str, Promise | str] = {
     "takedown.retention.appeal_contacts_deleted": _(
         "Contact details of appellants deleted (retention)"
     ),
+    # Audit log
+    "audit.checkpoint.signed": _("Audit log checkpoint signed"),
+    # Certificates
+    "certificates.certificate.issued": _("Certificate issued"),
+    "certificates.certificate.superseded": _("Certificate re-issued after a correction"),
+    "certificates.certificate.revoked": _("Certificate revoked"),
 }
 
 #: Models whose ``str()`` is a name people chose (not a generated English label), so the log
