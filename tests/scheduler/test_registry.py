@@ -59,6 +59,8 @@ def test_the_platforms_jobs_are_discovered_with_their_schedules():
             "0 8 * * *",
             "ostoja.certificates",
         ),
+        "events_expire_offers": ("events_expire_offers", "*/10 * * * *", "ostoja.events"),
+        "events_retention": ("events_retention", "50 3 * * *", "ostoja.events"),
     }
     assert all(j.description for j in jobs.values())
 

@@ -11,6 +11,7 @@ from django.utils.cache import add_never_cache_headers
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
+from ostoja.core.text import render_markdown
 from ostoja.organisations.models import Membership
 
 from . import ics, permissions, services, tickets
@@ -101,7 +102,8 @@ def detail(request, slug):
     return render(
         request,
         "events/detail.html",
-        {"event": event, "days": _programme(event), "form": form, "can_register": can_register,
+        {"event": event, "days": _programme(event), "form": form,
+         "description": render_markdown(event.description) if event.description else "", "can_register": can_register,
          "categories": categories, "can_manage": permissions.can_manage(request.user, event)},
         status=status,
     )

@@ -112,12 +112,10 @@ def issue_for(registration: Registration, *, actor=None):
 def reissue_if_issued(registration: Registration, *, actor=None):
     """After a corrected check-in record: a certificate already issued is issued again (the
     old one superseded); if nothing is attended any more, it is revoked."""
-    try:
-        from ostoja.certificates.models import Certificate
-    except ImportError:
-        return None
-    current = Certificate.objects.filter(source_key=source_key(registration)).exclude(
-        status__in=["superseded", "revoked"]
+    from ostoja.certificates.models import Certificate, CertificateState
+
+    current = Certificate.objects.filter(
+        source_key=source_key(registration), state=CertificateState.VALID
     ).first()
     if current is None:
         return None
