@@ -10,7 +10,7 @@ import datetime as dt
 
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
-from ninja import Field, Router, Schema
+from ninja import Field, Router, Schema, Status
 from ninja.errors import HttpError
 
 from ostoja.core.api_auth import TokenAuth
@@ -132,7 +132,7 @@ def redeem(request, list_id: int, payload: CheckinRedeemIn):
         )
     except EventError as exc:
         raise HttpError(exc.status, str(exc.message)) from None
-    return (200 if answer["status"] == "ok" else 400), answer
+    return Status(200 if answer["status"] == "ok" else 400, answer)
 
 
 @router.post(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 
+from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import JsonResponse
 from django.shortcuts import get_object_or_404, render
@@ -34,6 +35,7 @@ def index(request):
     return render(request, "events/checkin_index.html", {"events": events})
 
 
+@login_required
 @require_GET
 def page(request, list_id):
     checkin_list = _list(request, list_id)
@@ -47,6 +49,7 @@ def page(request, list_id):
     )
 
 
+@login_required
 @require_POST
 def scan(request, list_id):
     """Redeem a scanned secret or a typed ticket code (JSON in, JSON out)."""
@@ -88,6 +91,7 @@ def scan(request, list_id):
     return JsonResponse(answer)
 
 
+@login_required
 @require_GET
 def live_counts(request, list_id):
     checkin_list = _list(request, list_id)

@@ -4,6 +4,7 @@ corrections of the check-in record, certificates of attendance."""
 from __future__ import annotations
 
 from django.contrib import messages
+from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse
@@ -73,6 +74,7 @@ def create(request):
     return render(request, "events/create.html", {"form": form}, status=422 if form.errors else 200)
 
 
+@login_required
 @require_http_methods(["GET", "POST"])
 def manage(request, slug):
     event = _event(request, slug)
@@ -99,6 +101,7 @@ def manage(request, slug):
     )
 
 
+@login_required
 @require_http_methods(["GET", "POST"])
 def participants(request, slug):
     event = _event(request, slug)
@@ -142,6 +145,7 @@ def participants(request, slug):
     )
 
 
+@login_required
 @require_http_methods(["GET", "POST"])
 def waiting(request, slug):
     event = _event(request, slug)
@@ -164,6 +168,7 @@ def waiting(request, slug):
     return render(request, "events/waiting.html", {"event": event, "lists": lists, "changes": changes})
 
 
+@login_required
 @require_http_methods(["GET", "POST"])
 def message(request, slug):
     event = _event(request, slug)
@@ -179,6 +184,7 @@ def message(request, slug):
     return render(request, "events/message.html", {"event": event, "form": form}, status=422 if form.errors else 200)
 
 
+@login_required
 @require_GET
 def badges(request, slug):
     event = _event(request, slug)
@@ -195,6 +201,7 @@ def badges(request, slug):
     return response
 
 
+@login_required
 @require_POST
 def correct(request, slug):
     event = _event(request, slug)
