@@ -6,7 +6,7 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from ostoja.certificates.models import Certificate
 from ostoja.events import tickets
@@ -163,7 +163,8 @@ def test_certificate_covers_exactly_what_was_attended_and_is_reissued_on_correct
     registration, secret = person(event, category, 1, workshops=[w1])
     redeem(day1, secret=secret)
     redeem(workshops["Warsztat A"], secret=secret)
-    items = attendance_items(registration)
+    with translation.override("en"):
+        items = attendance_items(registration)
     assert [(i["label"], i["hours"]) for i in items] == [
         (day1.day.title or f"Day {day1.day.date.isoformat()}", 3.0),
         ("Workshop: Warsztat A", 2.0),

@@ -88,9 +88,9 @@ def _list(request, list_id: int) -> CheckinList:
 @router.get("/v1/checkin/lists", response=list[CheckinListOut], auth=auth, summary="Check-in lists")
 def lists(request):
     out = []
-    for cl in CheckinList.objects.filter(event__organiser=request.organisation).select_related("event").prefetch_related("categories"):
+    for cl in CheckinList.objects.filter(event__organiser=request.organisation).select_related("event", "day", "session").prefetch_related("categories"):
         expected = checkin.eligible(cl).distinct().count()
-        out.append({"id": cl.pk, "name": cl.name, "event": cl.event.slug,
+        out.append({"id": cl.pk, "name": str(cl), "event": cl.event.slug,
                     "checked_in": cl.checkins.count(), "expected": expected})
     return out
 

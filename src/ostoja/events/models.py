@@ -331,7 +331,8 @@ class CheckinList(models.Model):
     """A list staff scan tickets against: a day of the event, or one workshop."""
 
     event = models.ForeignKey(Event, on_delete=models.CASCADE, related_name="checkin_lists")
-    name = models.CharField(_("name"), max_length=200)
+    # Empty for the lists made automatically: their name is said in the reader's language.
+    name = models.CharField(_("name"), max_length=200, blank=True)
     day = models.ForeignKey(Day, null=True, blank=True, on_delete=models.CASCADE, related_name="checkin_lists")
     session = models.ForeignKey(
         Session, null=True, blank=True, on_delete=models.CASCADE, related_name="checkin_lists"
@@ -342,7 +343,16 @@ class CheckinList(models.Model):
         ordering = ["pk"]
 
     def __str__(self) -> str:
-        return self.name
+        from django.utils.formats import date_format
+        from django.utils.translation import gettext
+
+        if self.name:
+            return self.name
+        if self.session_id:
+            return gettext("Workshop: %(title)s") % {"title": self.session.title}
+        if self.day_id:
+            return gettext("Day %(date)s") % {"date": date_format(self.day.date, "DATE_FORMAT")}
+        return str(self.event)
 
 
 class Checkin(models.Model):

@@ -141,7 +141,7 @@ def participants(request, slug):
         request,
         "events/participants.html",
         {"event": event, "page": page, "status": status, "query": query, "filters": queries.STATUS_FILTERS,
-         "lists": event.checkin_lists.all()},
+         "lists": event.checkin_lists.select_related("day", "session", "event")},
     )
 
 

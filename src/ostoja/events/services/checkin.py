@@ -266,10 +266,10 @@ def correct_checkin(checkin_list: CheckinList, registration: Registration, *, pr
 def counts(event) -> list[dict]:
     """Live counts per list: checked in / expected."""
     rows = []
-    for checkin_list in event.checkin_lists.all().prefetch_related("categories"):
+    for checkin_list in event.checkin_lists.select_related("day", "session", "event").prefetch_related("categories"):
         expected = eligible(checkin_list).distinct().count()
         done = checkin_list.checkins.count()
-        rows.append({"id": checkin_list.pk, "name": checkin_list.name, "checked_in": done, "expected": expected})
+        rows.append({"id": checkin_list.pk, "name": str(checkin_list), "checked_in": done, "expected": expected})
     return rows
 
 

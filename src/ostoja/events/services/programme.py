@@ -57,7 +57,7 @@ def create_event(*, actor, organiser, title: str, kind: str, starts_at, ends_at,
 def add_day(event: Event, date, title: str = "") -> Day:
     day, created = Day.objects.get_or_create(event=event, date=date, defaults={"title": title})
     if created:
-        CheckinList.objects.create(event=event, day=day, name=_("Day %(date)s") % {"date": date.isoformat()})
+        CheckinList.objects.create(event=event, day=day)
     return day
 
 
@@ -72,7 +72,7 @@ def add_session(day: Day, *, title: str, kind: str, starts_at, ends_at, room: st
     if speakers:
         session.speakers.set(speakers)
     if kind == SessionKind.WORKSHOP:
-        CheckinList.objects.create(event=day.event, day=day, session=session, name=_("Workshop: %(title)s") % {"title": title})
+        CheckinList.objects.create(event=day.event, day=day, session=session)
     return session
 
 
