@@ -33,13 +33,12 @@ import os
 import platform
 import re
 import socket
-import statistics
 import subprocess
 import sys
 import threading
 import time
 from pathlib import Path
-from urllib.parse import quote, urlencode
+from urllib.parse import urlencode
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path[:0] = [str(ROOT / "src"), str(ROOT / "bench"), str(ROOT)]
@@ -99,7 +98,9 @@ def serve(port: int, threads: int) -> None:
 def start_servers(port, procs, threads):
     env = dict(os.environ)
     children = [
-        subprocess.Popen([sys.executable, __file__, "--serve", str(port), "--threads", str(threads)], env=env)
+        subprocess.Popen(
+            [sys.executable, __file__, "--serve", str(port), "--threads", str(threads)], env=env
+        )
         for _ in range(procs)
     ]
     deadline = time.time() + 60
@@ -141,7 +142,9 @@ async def http(port, method, path, *, headers=None, body=b""):
 
 async def csrf(port, path):
     status, headers, content = await http(port, "GET", path)
-    cookie = next(c.split(";")[0] for c in headers.get("set-cookie", []) if c.startswith("csrftoken="))
+    cookie = next(
+        c.split(";")[0] for c in headers.get("set-cookie", []) if c.startswith("csrftoken=")
+    )
     token = re.search(rb'name="csrfmiddlewaretoken" value="([^"]+)"', content).group(1).decode()
     return cookie, token
 
@@ -158,22 +161,41 @@ async def rush(port, slug, category_id, *, tries, seconds, clients, prefix, work
             await asyncio.sleep(max(0.0, t0 + i * seconds / tries - time.perf_counter()))
         async with sem:
             cookie, token = tokens[i % len(tokens)]
-            fields = {"csrfmiddlewaretoken": token, "name": f"Uczestnik {prefix}{i}",
-                      "email": f"{prefix}{i}@bench.invalid", "organisation_name": "Organizacja", "category": category_id}
+            fields = {
+                "csrfmiddlewaretoken": token,
+                "name": f"Uczestnik {prefix}{i}",
+                "email": f"{prefix}{i}@bench.invalid",
+                "organisation_name": "Organizacja",
+                "category": category_id,
+            }
             if workshop:
                 fields["workshops"] = workshop
             body = urlencode(fields).encode()
             sent = time.perf_counter()
             try:
-                status, headers, _ = await http(port, "POST", f"/events/{slug}/", headers={
-                    "Cookie": cookie, "Content-Type": "application/x-www-form-urlencoded"}, body=body)
+                status, headers, _ = await http(
+                    port,
+                    "POST",
+                    f"/events/{slug}/",
+                    headers={"Cookie": cookie, "Content-Type": "application/x-www-form-urlencoded"},
+                    body=body,
+                )
             except OSError as exc:
                 status, headers = f"error {exc}", {}
             done = time.perf_counter()
             location = (headers.get("location") or [""])[0]
             secret = location.rstrip("/").rsplit("/", 1)[-1] if "/ticket/" in location else ""
-            results.append({"i": i, "email": f"{prefix}{i}@bench.invalid", "status": status, "sent": sent - t0,
-                            "done": done - t0, "ms": (done - sent) * 1000, "secret": secret})
+            results.append(
+                {
+                    "i": i,
+                    "email": f"{prefix}{i}@bench.invalid",
+                    "status": status,
+                    "sent": sent - t0,
+                    "done": done - t0,
+                    "ms": (done - sent) * 1000,
+                    "secret": secret,
+                }
+            )
 
     await asyncio.gather(*(one(i) for i in range(tries)))
     return results, time.perf_counter() - t0
@@ -205,17 +227,45 @@ def setup_events(args):
 
     org = Organisation.objects.create(name="Koalicja (bench)", slug="bench-koalicja", kind="ngo")
     start = timezone.now() + dt.timedelta(days=30)
-    conf = programme.create_event(actor=None, organiser=org, title="Konferencja (bench)", kind="conference",
-                                  starts_at=start, ends_at=start + dt.timedelta(days=1, hours=8), venue="Warszawa",
-                                  published=True)
+    conf = programme.create_event(
+        actor=None,
+        organiser=org,
+        title="Konferencja (bench)",
+        kind="conference",
+        starts_at=start,
+        ends_at=start + dt.timedelta(days=1, hours=8),
+        venue="Warszawa",
+        published=True,
+    )
     d1 = conf.days.first()
-    programme.add_session(d1, title="Otwarcie", kind="plenary", starts_at=start, ends_at=start + dt.timedelta(hours=3), hours=3)
+    programme.add_session(
+        d1,
+        title="Otwarcie",
+        kind="plenary",
+        starts_at=start,
+        ends_at=start + dt.timedelta(hours=3),
+        hours=3,
+    )
     cat = programme.add_category(conf, "Uczestnicy", args.seats)
-    ws_event = programme.create_event(actor=None, organiser=org, title="Warsztaty (bench)", kind="local",
-                                      starts_at=start, ends_at=start + dt.timedelta(hours=8), published=True)
+    ws_event = programme.create_event(
+        actor=None,
+        organiser=org,
+        title="Warsztaty (bench)",
+        kind="local",
+        starts_at=start,
+        ends_at=start + dt.timedelta(hours=8),
+        published=True,
+    )
     wd = ws_event.days.first()
-    ws = programme.add_session(wd, title="Warsztat (bench)", kind="workshop", starts_at=start,
-                               ends_at=start + dt.timedelta(hours=2), capacity=args.workshop_seats, hours=2)
+    ws = programme.add_session(
+        wd,
+        title="Warsztat (bench)",
+        kind="workshop",
+        starts_at=start,
+        ends_at=start + dt.timedelta(hours=2),
+        capacity=args.workshop_seats,
+        hours=2,
+    )
     ws_cat = programme.add_category(ws_event, "Uczestnicy", args.workshop_tries)
     _, token = issue_api_token(actor=None, organisation=org, name="bench", scopes=["checkin"])
     return conf, cat, ws_event, ws_cat, ws, token
@@ -250,10 +300,16 @@ def checkin_phase(port, list_id, token, secrets, scanners, dup):
     barrier = threading.Barrier(2)
 
     def redeem(conn, secret, nonce):
-        body = json.dumps({"secret": secret, "nonce": nonce, "gate": threading.current_thread().name})
+        body = json.dumps(
+            {"secret": secret, "nonce": nonce, "gate": threading.current_thread().name}
+        )
         t = time.perf_counter()
-        conn.request("POST", f"/api/v1/checkin/lists/{list_id}/redeem", body,
-                     {"Authorization": f"Bearer {token}", "Content-Type": "application/json"})
+        conn.request(
+            "POST",
+            f"/api/v1/checkin/lists/{list_id}/redeem",
+            body,
+            {"Authorization": f"Bearer {token}", "Content-Type": "application/json"},
+        )
         r = conn.getresponse()
         data = json.loads(r.read())
         ms = (time.perf_counter() - t) * 1000
@@ -288,8 +344,12 @@ def checkin_phase(port, list_id, token, secrets, scanners, dup):
         scanner(n)
 
     t0 = time.perf_counter()
-    threads = [threading.Thread(target=pair_worker if n < 2 else scanner, args=(n,), name=f"Wejście {n + 1}")
-               for n in range(scanners)]
+    threads = [
+        threading.Thread(
+            target=pair_worker if n < 2 else scanner, args=(n,), name=f"Wejście {n + 1}"
+        )
+        for n in range(scanners)
+    ]
     for t in threads:
         t.start()
     for t in threads:
@@ -342,45 +402,95 @@ def main():
     call_command("migrate", verbosity=0)
     conf, cat, ws_event, ws_cat, ws, token = setup_events(args)
     children = start_servers(args.port, args.procs, args.threads)
-    out = {"machine": f"{cpu_model()}, {os.cpu_count()} cores, {memory_gib():.1f} GiB, {platform.python_version()}",
-           "date": dt.datetime.now(dt.UTC).isoformat(timespec="minutes"),
-           "server": f"wsgiref + thread pool: {args.procs} processes × {args.threads} threads (gunicorn not installed)"}
+    out = {
+        "machine": f"{cpu_model()}, {os.cpu_count()} cores, {memory_gib():.1f} GiB, "
+        f"Python {platform.python_version()}",
+        "date": dt.datetime.now(dt.UTC).isoformat(timespec="minutes"),
+        "server": f"wsgiref + thread pool: {args.procs} processes × {args.threads} threads "
+        "(gunicorn not installed)",
+    }
     try:
         from ostoja.events.models import Registration, WorkshopBooking
 
         # --- rush
-        results, wall = asyncio.run(rush(args.port, conf.slug, cat.pk, tries=args.tries, seconds=args.seconds,
-                                         clients=args.clients, prefix="r"))
+        results, wall = asyncio.run(
+            rush(
+                args.port,
+                conf.slug,
+                cat.pk,
+                tries=args.tries,
+                seconds=args.seconds,
+                clients=args.clients,
+                prefix="r",
+            )
+        )
         ok = [r for r in results if r["status"] == 302]
         regs = Registration.objects.filter(event=conf)
         confirmed = list(regs.filter(status="confirmed").values_list("email", flat=True))
-        waiting = list(regs.filter(status="waiting").order_by("queue_position", "pk").values_list("email", flat=True))
+        waiting = list(
+            regs.filter(status="waiting")
+            .order_by("queue_position", "pk")
+            .values_list("email", flat=True)
+        )
         cat.refresh_from_db()
         out["rush"] = {
-            "tries": args.tries, "wall_s": round(wall, 1), "answered_302": len(ok),
+            "tries": args.tries,
+            "wall_s": round(wall, 1),
+            "answered_302": len(ok),
             "other_statuses": sorted({str(r["status"]) for r in results} - {"302"}),
-            "confirmed": len(confirmed), "distinct_confirmed": len(set(confirmed)), "category_taken": cat.taken,
-            "waiting": len(waiting), "waiting_order_inversions": order_inversions(results, waiting),
+            "confirmed": len(confirmed),
+            "distinct_confirmed": len(set(confirmed)),
+            "category_taken": cat.taken,
+            "waiting": len(waiting),
+            "waiting_order_inversions": order_inversions(results, waiting),
             "confirmed_after_a_waiting_answer": sum(
-                1 for r in results if r["email"] in set(confirmed)
-                and r["sent"] > min((x["done"] for x in results if x["email"] in set(waiting)), default=1e9)),
-            "p50_ms": round(pct([r["ms"] for r in ok], 50), 1), "p95_ms": round(pct([r["ms"] for r in ok], 95), 1),
-            "p99_ms": round(pct([r["ms"] for r in ok], 99), 1), "max_ms": round(max(r["ms"] for r in ok), 1),
+                1
+                for r in results
+                if r["email"] in set(confirmed)
+                and r["sent"]
+                > min((x["done"] for x in results if x["email"] in set(waiting)), default=1e9)
+            ),
+            "p50_ms": round(pct([r["ms"] for r in ok], 50), 1),
+            "p95_ms": round(pct([r["ms"] for r in ok], 95), 1),
+            "p99_ms": round(pct([r["ms"] for r in ok], 99), 1),
+            "max_ms": round(max(r["ms"] for r in ok), 1),
         }
         print(json.dumps(out["rush"]), flush=True)
         # --- workshop
-        wres, wwall = asyncio.run(rush(args.port, ws_event.slug, ws_cat.pk, tries=args.workshop_tries, seconds=0,
-                                       clients=args.workshop_tries, prefix="w", workshop=ws.pk))
+        wres, wwall = asyncio.run(
+            rush(
+                args.port,
+                ws_event.slug,
+                ws_cat.pk,
+                tries=args.workshop_tries,
+                seconds=0,
+                clients=args.workshop_tries,
+                prefix="w",
+                workshop=ws.pk,
+            )
+        )
         wok = [r for r in wres if r["status"] == 302]
         bookings = WorkshopBooking.objects.filter(session=ws)
-        wconf = list(bookings.filter(status="confirmed").values_list("registration__email", flat=True))
-        wwait = list(bookings.filter(status="waiting").order_by("queue_position", "pk").values_list("registration__email", flat=True))
+        wconf = list(
+            bookings.filter(status="confirmed").values_list("registration__email", flat=True)
+        )
+        wwait = list(
+            bookings.filter(status="waiting")
+            .order_by("queue_position", "pk")
+            .values_list("registration__email", flat=True)
+        )
         ws.refresh_from_db()
         out["workshop"] = {
-            "tries": args.workshop_tries, "wall_s": round(wwall, 1), "answered_302": len(wok),
-            "confirmed": len(wconf), "distinct_confirmed": len(set(wconf)), "session_taken": ws.taken,
-            "waiting": len(wwait), "waiting_order_inversions": order_inversions(wres, wwait),
-            "p50_ms": round(pct([r["ms"] for r in wok], 50), 1), "p95_ms": round(pct([r["ms"] for r in wok], 95), 1),
+            "tries": args.workshop_tries,
+            "wall_s": round(wwall, 1),
+            "answered_302": len(wok),
+            "confirmed": len(wconf),
+            "distinct_confirmed": len(set(wconf)),
+            "session_taken": ws.taken,
+            "waiting": len(wwait),
+            "waiting_order_inversions": order_inversions(wres, wwait),
+            "p50_ms": round(pct([r["ms"] for r in wok], 50), 1),
+            "p95_ms": round(pct([r["ms"] for r in wok], 95), 1),
         }
         print(json.dumps(out["workshop"]), flush=True)
         # --- e-mail
@@ -392,17 +502,26 @@ def main():
 
         secrets = [r["secret"] for r in results if r["email"] in set(confirmed) and r["secret"]]
         day1 = conf.checkin_lists.get(day=conf.days.first(), session__isnull=True)
-        lat, answers, cwall = checkin_phase(args.port, day1.pk, token, secrets, args.scanners, args.dup)
+        lat, answers, cwall = checkin_phase(
+            args.port, day1.pk, token, secrets, args.scanners, args.dup
+        )
         per_ticket = {}
         for secret, status, _reason in answers:
             per_ticket.setdefault(secret, []).append(status)
         out["checkin"] = {
-            "tickets": len(secrets), "scans": len(answers), "scanners": args.scanners, "wall_s": round(cwall, 1),
+            "tickets": len(secrets),
+            "scans": len(answers),
+            "scanners": args.scanners,
+            "wall_s": round(cwall, 1),
             "same_ticket_two_entrances": args.dup,
-            "tickets_with_exactly_one_ok": sum(1 for v in per_ticket.values() if v.count("ok") == 1),
+            "tickets_with_exactly_one_ok": sum(
+                1 for v in per_ticket.values() if v.count("ok") == 1
+            ),
             "double_admissions": sum(1 for v in per_ticket.values() if v.count("ok") > 1),
             "checkins_in_db": Checkin.objects.filter(checkin_list=day1).count(),
-            "p50_ms": round(pct(lat, 50), 1), "p95_ms": round(pct(lat, 95), 1), "p99_ms": round(pct(lat, 99), 1),
+            "p50_ms": round(pct(lat, 50), 1),
+            "p95_ms": round(pct(lat, 95), 1),
+            "p99_ms": round(pct(lat, 99), 1),
         }
         print(json.dumps(out["checkin"]), flush=True)
     finally:
@@ -420,21 +539,30 @@ def main():
     t_issue = time.perf_counter() - t0
     from ostoja.certificates.models import Certificate
 
-    certs = list(Certificate.objects.filter(source_key__startswith="events.registration:")[: args.certs])
+    certs = list(
+        Certificate.objects.filter(source_key__startswith="events.registration:")[: args.certs]
+    )
     t1 = time.perf_counter()
     document = pdf_many(certs)  # one PDF, one certificate a page (what the organiser downloads)
     t_many = time.perf_counter() - t1
-    from pypdf import PdfReader
     import io
+
+    from pypdf import PdfReader
 
     pages = len(PdfReader(io.BytesIO(document)).pages)
     sample = certs[:20]
     t2 = time.perf_counter()
     single_ok = all(len(pdf_bytes(c)) > 1000 for c in sample)
     t_single = (time.perf_counter() - t2) / max(1, len(sample))
-    out["certificates"] = {"issued": issued, "issue_s": round(t_issue, 1), "pdf_many_pages": pages,
-                           "pdf_many_s": round(t_many, 1), "issue_plus_pdf_s": round(t_issue + t_many, 1),
-                           "pdf_bytes_each_s": round(t_single, 3), "pdf_bytes_sample_ok": single_ok}
+    out["certificates"] = {
+        "issued": issued,
+        "issue_s": round(t_issue, 1),
+        "pdf_many_pages": pages,
+        "pdf_many_s": round(t_many, 1),
+        "issue_plus_pdf_s": round(t_issue + t_many, 1),
+        "pdf_bytes_each_s": round(t_single, 3),
+        "pdf_bytes_sample_ok": single_ok,
+    }
     print(json.dumps(out["certificates"]), flush=True)
     if args.write:
         path = ROOT / "bench" / "results" / "events.json"

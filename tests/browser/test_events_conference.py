@@ -18,7 +18,7 @@ from ostoja.events.models import Checkin, Registration
 from ostoja.outbox.services import deliver_due
 from tests.browser.conftest import serious_axe_violations
 from tests.browser.test_hotline_assess import sign_in
-from tests.browser.test_people_invite import smtp  # noqa: F401 - the loopback SMTP fixture
+from tests.browser.test_people_invite import smtp  # noqa: F401,F811 - the loopback SMTP fixture
 from tests.conftest import make_user
 from tests.events.helpers import conference, lists
 
@@ -33,7 +33,12 @@ def _part(message, content_type):
     raise AssertionError(f"no {content_type} part")
 
 
-def test_register_receive_ticket_check_in_and_verify_the_certificate(page, browser, live_server, smtp):  # noqa: F811
+def test_register_receive_ticket_check_in_and_verify_the_certificate(
+    page,
+    browser,
+    live_server,
+    smtp,  # noqa: F811
+):
     event, category, (w1, _w2) = conference(seats=10, workshop_seats=5)
     day1, day2, workshops = lists(event)
 

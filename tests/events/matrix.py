@@ -14,7 +14,9 @@ def _event(world):
     from .helpers import conference, lists
 
     event, category, _ = conference(organiser=world.orgs[MANAGER])
-    registration, secret = register(event=event, category=category, name="Osoba Testowa", email="matrix@example.com")
+    registration, secret = register(
+        event=event, category=category, name="Osoba Testowa", email="matrix@example.com"
+    )
     world.extra.update(event=event, registration=registration, secret=secret, day1=lists(event)[0])
 
 
@@ -35,15 +37,21 @@ def _organisers(ok: int = 200) -> dict:
 
 
 def _correction(world):
-    return {"registration": world.extra["registration"].pk, "list": world.extra["day1"].pk,
-            "present": "1", "reason": "Lista papierowa"}
+    return {
+        "registration": world.extra["registration"].pk,
+        "list": world.extra["day1"].pk,
+        "present": "1",
+        "reason": "Lista papierowa",
+    }
 
 
 MATRIX = {
     "events:list": Case(expect=everyone(200), setup=[_event]),
     "events:feed": Case(expect=everyone(200), setup=[_event]),
     "events:detail": Case(expect=everyone(200), setup=[_event], kwargs=_slug),
-    "events:ticket": Case(expect=everyone(200), setup=[_event], kwargs=lambda w: {"secret": w.extra["secret"]}),
+    "events:ticket": Case(
+        expect=everyone(200), setup=[_event], kwargs=lambda w: {"secret": w.extra["secret"]}
+    ),
     "events:manage_list": Case(expect=only([COORD, MANAGER]), setup=[_event]),
     "events:create": Case(expect=only([COORD, MANAGER])),
     "events:manage": Case(expect=_organisers(), setup=[_event], kwargs=_slug),
@@ -51,10 +59,17 @@ MATRIX = {
     "events:waiting": Case(expect=_organisers(), setup=[_event], kwargs=_slug),
     "events:message": Case(expect=_organisers(), setup=[_event], kwargs=_slug),
     "events:badges": Case(expect=_organisers(), setup=[_event], kwargs=_slug),
-    "events:correct": Case(expect=_organisers(302), setup=[_event], kwargs=_slug, method="post", data=_correction),
+    "events:correct": Case(
+        expect=_organisers(302), setup=[_event], kwargs=_slug, method="post", data=_correction
+    ),
     "events:checkin_index": Case(expect=only([COORD, MANAGER]), setup=[_event]),
     "events:checkin": Case(expect=_organisers(), setup=[_event], kwargs=_list),
     "events:checkin_counts": Case(expect=_organisers(), setup=[_event], kwargs=_list),
-    "events:checkin_scan": Case(expect=_organisers(), setup=[_event], kwargs=_list, method="post",
-                                data=lambda w: {"code": w.extra["registration"].code}),
+    "events:checkin_scan": Case(
+        expect=_organisers(),
+        setup=[_event],
+        kwargs=_list,
+        method="post",
+        data=lambda w: {"code": w.extra["registration"].code},
+    ),
 }

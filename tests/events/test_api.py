@@ -25,10 +25,22 @@ def setup():
     organiser = OrganisationFactory()
     event, category, (w1, _w2) = conference(organiser=organiser, seats=5)
     day1, day2, workshops = lists(event)
-    _, token = issue_api_token(actor=None, organisation=organiser, name="skaner", scopes=["checkin"])
-    registration, secret = register(event=event, category=category, name="Anna Nowak", email="anna@example.com", workshops=[w1])
-    return {"event": event, "day1": day1, "day2": day2, "workshops": workshops, "token": token,
-            "secret": secret, "registration": registration, "organiser": organiser}
+    _, token = issue_api_token(
+        actor=None, organisation=organiser, name="skaner", scopes=["checkin"]
+    )
+    registration, secret = register(
+        event=event, category=category, name="Anna Nowak", email="anna@example.com", workshops=[w1]
+    )
+    return {
+        "event": event,
+        "day1": day1,
+        "day2": day2,
+        "workshops": workshops,
+        "token": token,
+        "secret": secret,
+        "registration": registration,
+        "organiser": organiser,
+    }
 
 
 def call(token, method, path, body=None):
@@ -40,9 +52,13 @@ def call(token, method, path, body=None):
 
 def test_redeem_ok_then_already_redeemed(setup):
     url = f"/api/v1/checkin/lists/{setup['day1'].pk}/redeem"
-    r = call(setup["token"], "post", url, {"secret": setup["secret"], "nonce": "a", "gate": "Wejście 1"})
+    r = call(
+        setup["token"], "post", url, {"secret": setup["secret"], "nonce": "a", "gate": "Wejście 1"}
+    )
     assert r.status_code == 200 and r.json()["status"] == "ok"
-    r = call(setup["token"], "post", url, {"secret": setup["secret"], "nonce": "b", "gate": "Wejście 2"})
+    r = call(
+        setup["token"], "post", url, {"secret": setup["secret"], "nonce": "b", "gate": "Wejście 2"}
+    )
     assert r.status_code == 400
     body = r.json()
     assert body["reason"] == "already_redeemed" and body["first_checkin"]["gate"] == "Wejście 1"
@@ -76,8 +92,18 @@ def test_offline_upload_in_scan_order(setup):
     now = timezone.now()
     url = f"/api/v1/checkin/lists/{setup['day1'].pk}/redeem/batch"
     scans = [
-        {"secret": setup["secret"], "nonce": "o2", "datetime": (now - dt.timedelta(minutes=2)).isoformat(), "gate": "B"},
-        {"secret": setup["secret"], "nonce": "o1", "datetime": (now - dt.timedelta(minutes=9)).isoformat(), "gate": "A"},
+        {
+            "secret": setup["secret"],
+            "nonce": "o2",
+            "datetime": (now - dt.timedelta(minutes=2)).isoformat(),
+            "gate": "B",
+        },
+        {
+            "secret": setup["secret"],
+            "nonce": "o1",
+            "datetime": (now - dt.timedelta(minutes=9)).isoformat(),
+            "gate": "A",
+        },
     ]
     r = call(setup["token"], "post", url, {"scans": scans})
     assert r.status_code == 200
@@ -89,14 +115,20 @@ def test_offline_upload_in_scan_order(setup):
 
 
 def test_offline_upload_without_time_is_refused(setup):
-    r = call(setup["token"], "post", f"/api/v1/checkin/lists/{setup['day1'].pk}/redeem/batch",
-             {"scans": [{"secret": setup["secret"]}]})
+    r = call(
+        setup["token"],
+        "post",
+        f"/api/v1/checkin/lists/{setup['day1'].pk}/redeem/batch",
+        {"scans": [{"secret": setup["secret"]}]},
+    )
     assert r.status_code == 422
     assert not Checkin.objects.exists()
 
 
 def test_positions_search(setup):
-    r = call(setup["token"], "get", f"/api/v1/checkin/lists/{setup['day1'].pk}/positions?search=Nowak")
+    r = call(
+        setup["token"], "get", f"/api/v1/checkin/lists/{setup['day1'].pk}/positions?search=Nowak"
+    )
     assert r.status_code == 200
     [row] = r.json()
     assert row["attendee_name"] == "Anna Nowak" and row["checked_in"] is False
@@ -104,18 +136,34 @@ def test_positions_search(setup):
 
 
 def test_token_without_the_scope_gets_403(setup):
-    _, token = issue_api_token(actor=None, organisation=setup["organiser"], name="x", scopes=["reports"])
-    r = call(token, "post", f"/api/v1/checkin/lists/{setup['day1'].pk}/redeem", {"secret": setup["secret"]})
+    _, token = issue_api_token(
+        actor=None, organisation=setup["organiser"], name="x", scopes=["reports"]
+    )
+    r = call(
+        token,
+        "post",
+        f"/api/v1/checkin/lists/{setup['day1'].pk}/redeem",
+        {"secret": setup["secret"]},
+    )
     assert r.status_code == 403
     assert not Checkin.objects.exists()
 
 
 def test_no_token_401_and_another_organisations_list_404(setup):
-    r = Client().post(f"/api/v1/checkin/lists/{setup['day1'].pk}/redeem", data="{}", content_type="application/json")
+    r = Client().post(
+        f"/api/v1/checkin/lists/{setup['day1'].pk}/redeem",
+        data="{}",
+        content_type="application/json",
+    )
     assert r.status_code == 401
     other = OrganisationFactory()
     _, token = issue_api_token(actor=None, organisation=other, name="x", scopes=["checkin"])
-    r = call(token, "post", f"/api/v1/checkin/lists/{setup['day1'].pk}/redeem", {"secret": setup["secret"]})
+    r = call(
+        token,
+        "post",
+        f"/api/v1/checkin/lists/{setup['day1'].pk}/redeem",
+        {"secret": setup["secret"]},
+    )
     assert r.status_code == 404
     r = call(token, "get", f"/api/v1/checkin/lists/{setup['day1'].pk}/positions")
     assert r.status_code == 404
@@ -124,8 +172,13 @@ def test_no_token_401_and_another_organisations_list_404(setup):
 
 @pytest.mark.parametrize(
     "body",
-    [{}, {"secret": 5}, {"secret": "x" * 201}, {"secret": "A", "nonce": "n" * 191},
-     {"secret": "A", "datetime": "yesterday"}],
+    [
+        {},
+        {"secret": 5},
+        {"secret": "x" * 201},
+        {"secret": "A", "nonce": "n" * 191},
+        {"secret": "A", "datetime": "yesterday"},
+    ],
 )
 def test_malformed_bodies_get_422(setup, body):
     r = call(setup["token"], "post", f"/api/v1/checkin/lists/{setup['day1'].pk}/redeem", body)

@@ -28,7 +28,9 @@ def conf():
 
 
 def person(event, category, n, **kw):
-    return register(event=event, category=category, name=f"Uczestnik {n}", email=f"u{n}@example.com", **kw)
+    return register(
+        event=event, category=category, name=f"Uczestnik {n}", email=f"u{n}@example.com", **kw
+    )
 
 
 def test_ok_then_already_redeemed_with_when_and_where(conf):
@@ -137,7 +139,9 @@ def test_offline_scan_made_earlier_becomes_the_record(conf):
     assert offline["status"] == "ok"
     record = Checkin.objects.get()
     assert record.gate == "Skaner offline" and record.offline and record.at == earlier
-    later = redeem(day1, secret=secret, gate="Skaner 3", at=timezone.now() - dt.timedelta(minutes=1))
+    later = redeem(
+        day1, secret=secret, gate="Skaner 3", at=timezone.now() - dt.timedelta(minutes=1)
+    )
     assert later["reason"] == "already_redeemed"
     assert later["first_checkin"]["gate"] == "Skaner offline"
 
@@ -158,7 +162,9 @@ def test_offline_batch_is_resolved_in_scan_order(conf):
     assert Checkin.objects.get().gate == "A"
 
 
-def test_certificate_covers_exactly_what_was_attended_and_is_reissued_on_correction(conf, django_user_model):
+def test_certificate_covers_exactly_what_was_attended_and_is_reissued_on_correction(
+    conf, django_user_model
+):
     event, category, w1, _, day1, day2, workshops = conf
     registration, secret = person(event, category, 1, workshops=[w1])
     redeem(day1, secret=secret)
@@ -173,15 +179,21 @@ def test_certificate_covers_exactly_what_was_attended_and_is_reissued_on_correct
     first = Certificate.objects.get(source_key=f"events.registration:{registration.pk}")
     assert float(first.hours) == 5.0
     organiser = django_user_model.objects.create_user(email="org@example.com", password="x")
-    correct_checkin(day2, registration, present=True, actor=organiser, reason="Lista papierowa, dzień 2")
+    correct_checkin(
+        day2, registration, present=True, actor=organiser, reason="Lista papierowa, dzień 2"
+    )
     first.refresh_from_db()
     assert first.state == "superseded"
-    current = Certificate.objects.get(source_key=f"events.registration:{registration.pk}", state="valid")
+    current = Certificate.objects.get(
+        source_key=f"events.registration:{registration.pk}", state="valid"
+    )
     assert float(current.hours) == 9.0
     assert len(current.items) == 3
     # Issuing again with nothing changed returns the same certificate.
     issue_all(event)
-    assert Certificate.objects.filter(source_key=f"events.registration:{registration.pk}").count() == 2
+    assert (
+        Certificate.objects.filter(source_key=f"events.registration:{registration.pk}").count() == 2
+    )
 
 
 def test_no_certificate_without_check_in(conf):

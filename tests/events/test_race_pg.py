@@ -45,8 +45,9 @@ def test_thirty_people_for_five_seats_and_a_workshop_of_three():
     event, category, (w1, _) = conference(seats=5, workshop_seats=3)
     results, errors = _race(
         30,
-        lambda i: register(event=event, category=category, name=f"P{i}", email=f"p{i}@example.com",
-                           workshops=[w1])[0],
+        lambda i: register(
+            event=event, category=category, name=f"P{i}", email=f"p{i}@example.com", workshops=[w1]
+        )[0],
     )
     assert not errors, errors
     assert Registration.objects.filter(event=event, status="confirmed").count() == 5
@@ -59,7 +60,9 @@ def test_thirty_people_for_five_seats_and_a_workshop_of_three():
 
 def test_same_address_at_once_gives_one_registration():
     event, category, _ = conference(seats=50)
-    results, errors = _race(8, lambda i: register(event=event, category=category, name="X", email="same@example.com"))
+    results, errors = _race(
+        8, lambda i: register(event=event, category=category, name="X", email="same@example.com")
+    )
     assert len([r for r in results if r]) == 1
     assert all(getattr(e, "code", "") == "already_registered" for e in errors) and len(errors) == 7
     assert TicketCategory.objects.get(pk=category.pk).taken == 1

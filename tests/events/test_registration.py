@@ -11,7 +11,6 @@ from ostoja.audit.models import AuditEntry
 from ostoja.events.models import (
     QueueChange,
     Registration,
-    RegistrationStatus,
     TicketCategory,
     WorkshopBooking,
 )
@@ -24,10 +23,10 @@ from ostoja.events.services import (
     cancel_registration,
     expire_offers,
     move_in_queue,
+    programme,
     register,
     reject,
 )
-from ostoja.events.services import programme
 from ostoja.outbox.models import OutboxMessage
 from tests.factories import OrganisationFactory
 
@@ -37,7 +36,9 @@ pytestmark = pytest.mark.django_db
 
 
 def reg(event, category, n, **kw):
-    return register(event=event, category=category, name=f"Osoba {n}", email=f"osoba{n}@example.com", **kw)
+    return register(
+        event=event, category=category, name=f"Osoba {n}", email=f"osoba{n}@example.com", **kw
+    )
 
 
 def mails_to(address):
@@ -50,7 +51,9 @@ def test_seats_then_waiting_list_in_arrival_order():
     assert [r.status for r in regs] == ["confirmed", "confirmed", "waiting", "waiting", "waiting"]
     category.refresh_from_db()
     assert category.taken == 2
-    waiting = Registration.objects.filter(category=category, status="waiting").order_by("queue_position", "pk")
+    waiting = Registration.objects.filter(category=category, status="waiting").order_by(
+        "queue_position", "pk"
+    )
     assert [r.pk for r in waiting] == [r.pk for r in regs[2:]]
     [ticket] = mails_to("osoba0@example.com")
     assert ticket.attachments[0]["content_type"] == "text/calendar"
@@ -108,7 +111,9 @@ def test_a_category_of_another_event_is_refused():
 def test_parallel_workshops_exclude_each_other():
     event, category, (w1, w2) = conference()
     with pytest.raises(EventError) as exc:
-        register(event=event, category=category, name="A", email="a@example.com", workshops=[w1, w2])
+        register(
+            event=event, category=category, name="A", email="a@example.com", workshops=[w1, w2]
+        )
     assert exc.value.code == "parallel_workshops"
     assert not Registration.objects.exists()
 
@@ -208,7 +213,11 @@ def test_reordering_the_waiting_list_needs_a_reason_and_is_logged(django_user_mo
     with pytest.raises(EventError):
         move_in_queue(c, new_rank=9, reason="Prelegentka zastępcza", actor=organiser)
     move_in_queue(c, new_rank=1, reason="Prelegentka zastępcza", actor=organiser)
-    order = list(Registration.objects.filter(category=category, status="waiting").order_by("queue_position", "pk"))
+    order = list(
+        Registration.objects.filter(category=category, status="waiting").order_by(
+            "queue_position", "pk"
+        )
+    )
     assert [r.pk for r in order] == [c.pk, a.pk, b.pk]
     change = QueueChange.objects.get()
     assert (change.old_rank, change.new_rank, change.reason) == (3, 1, "Prelegentka zastępcza")
@@ -245,7 +254,13 @@ def test_per_organisation_limit():
 def test_members_only_event_refuses_people_outside_the_partnership(world):
     event, category, _ = conference(visibility="members")
     with pytest.raises(EventError) as exc:
-        register(event=event, category=category, name="A", email="a@example.com", user=world.users["authority_officer"])
+        register(
+            event=event,
+            category=category,
+            name="A",
+            email="a@example.com",
+            user=world.users["authority_officer"],
+        )
     assert exc.value.status == 403
     member = world.users["network_member"]
     r, _ = register(event=event, category=category, name="B", email=member.email, user=member)
@@ -287,7 +302,9 @@ def test_sensitive_question_needs_its_purpose():
 
 def test_required_question_and_choice():
     event, category, _ = conference()
-    q = programme.add_question(event, "Instytucja", kind="choice", options=["sąd", "NGO"], required=True)
+    q = programme.add_question(
+        event, "Instytucja", kind="choice", options=["sąd", "NGO"], required=True
+    )
     with pytest.raises(EventError):
         reg(event, category, 1, answers={})
     with pytest.raises(EventError):

@@ -22,16 +22,23 @@ def test_register_through_the_form_and_get_the_ticket_page():
     client = Client()
     page = client.get(f"/events/{event.slug}/")
     assert page.status_code == 200 and "Warsztat A" in page.content.decode()
-    r = client.post(f"/events/{event.slug}/", {"name": "Jan Kowalski", "email": "jan@example.com",
-                                               "organisation_name": "Fundacja", "category": category.pk,
-                                               "workshops": [w1.pk]})
+    r = client.post(
+        f"/events/{event.slug}/",
+        {
+            "name": "Jan Kowalski",
+            "email": "jan@example.com",
+            "organisation_name": "Fundacja",
+            "category": category.pk,
+            "workshops": [w1.pk],
+        },
+    )
     assert r.status_code == 302 and "/events/ticket/" in r["Location"]
     ticket = client.get(r["Location"])
     assert ticket.status_code == 200 and "<svg" in ticket.content.decode()
     assert ticket["Cache-Control"] == "no-store"
     message = OutboxMessage.objects.get()
     cal = Calendar.from_ical(message.attachments[0]["content"])
-    events = [c for c in cal.walk("VEVENT")]
+    events = list(cal.walk("VEVENT"))
     assert {str(e["SUMMARY"]) for e in events} == {event.title, f"{event.title}: Warsztat A"}
     assert r["Location"].split("/events/ticket/")[1] in message.body_text
 
@@ -89,29 +96,50 @@ def test_staff_check_in_by_typed_code(world):
     registration, _ = register(event=event, category=category, name="Ewa", email="ewa@example.com")
     day1, _, _ = lists(event)
     client = world.client("organisation_manager")
-    r = client.post(f"/events/checkin/{day1.pk}/scan/", data={"code": registration.code.lower()},
-                    content_type="application/json")
+    r = client.post(
+        f"/events/checkin/{day1.pk}/scan/",
+        data={"code": registration.code.lower()},
+        content_type="application/json",
+    )
     assert r.status_code == 200 and r.json()["status"] == "ok"
     assert Checkin.objects.count() == 1
-    r = client.post(f"/events/checkin/{day1.pk}/scan/", data={"code": "ZZZZZZZZ"}, content_type="application/json")
+    r = client.post(
+        f"/events/checkin/{day1.pk}/scan/",
+        data={"code": "ZZZZZZZZ"},
+        content_type="application/json",
+    )
     assert r.json()["reason"] == "invalid"
     # another organisation's staff cannot reach the list
-    assert world.client("network_member").post(f"/events/checkin/{day1.pk}/scan/", data={"code": registration.code}, content_type="application/json").status_code == 404
+    assert (
+        world.client("network_member")
+        .post(
+            f"/events/checkin/{day1.pk}/scan/",
+            data={"code": registration.code},
+            content_type="application/json",
+        )
+        .status_code
+        == 404
+    )
 
 
 def test_badges_pdf_one_and_all(world):
     event, category, _ = conference(organiser=world.orgs["organisation_manager"])
-    registration, _ = register(event=event, category=category, name="Zażółć Gęślą", email="z@example.com")
+    registration, _ = register(
+        event=event, category=category, name="Zażółć Gęślą", email="z@example.com"
+    )
     client = world.client("organisation_manager")
     r = client.get(f"/events/manage/{event.slug}/badges.pdf")
     assert r.status_code == 200 and r.content.startswith(b"%PDF")
-    from pypdf import PdfReader
     import io
+
+    from pypdf import PdfReader
 
     page = PdfReader(io.BytesIO(r.content)).pages[0]
     assert round(float(page.mediabox.width) / 72 * 25.4) == 105  # A6
     assert "Zażółć" in page.extract_text()
-    assert client.get(f"/events/manage/{event.slug}/badges.pdf?registration=999999").status_code == 404
+    assert (
+        client.get(f"/events/manage/{event.slug}/badges.pdf?registration=999999").status_code == 404
+    )
 
 
 def test_organiser_lists_filter_by_status_and_emails(world):
@@ -125,10 +153,15 @@ def test_organiser_lists_filter_by_status_and_emails(world):
     client = world.client("organisation_manager")
     page = client.get(f"/events/manage/{event.slug}/participants/?status=waiting").content.decode()
     assert "Czekająca" in page and "Obecna" not in page
-    page = client.get(f"/events/manage/{event.slug}/participants/?status=checked_in").content.decode()
+    page = client.get(
+        f"/events/manage/{event.slug}/participants/?status=checked_in"
+    ).content.decode()
     assert "Obecna" in page and "Czekająca" not in page
     before = OutboxMessage.objects.count()
-    r = client.post(f"/events/manage/{event.slug}/message/", {"status": "waiting", "subject": "Informacja", "body": "Treść"})
+    r = client.post(
+        f"/events/manage/{event.slug}/message/",
+        {"status": "waiting", "subject": "Informacja", "body": "Treść"},
+    )
     assert r.status_code == 302
     new = OutboxMessage.objects.order_by("pk")[before:]
     assert [m.recipients for m in new] == [["b@example.com"]]

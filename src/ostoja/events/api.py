@@ -49,7 +49,8 @@ class CheckinPositionBrief(Schema):
 class CheckinRedeemOut(Schema):
     status: str = Field(description="ok or error")
     reason: str | None = Field(
-        None, description="already_redeemed, invalid, unapproved or wrong_list (when status is error)"
+        None,
+        description="already_redeemed, invalid, unapproved or wrong_list (when status is error)",
     )
     message: str
     position: CheckinPositionBrief | None = None
@@ -58,7 +59,9 @@ class CheckinRedeemOut(Schema):
 
 class CheckinRedeemIn(Schema):
     secret: str = Field(..., max_length=200, description="The secret in the ticket's QR code")
-    nonce: str = Field("", max_length=190, description="Client nonce; a replay gets the first answer")
+    nonce: str = Field(
+        "", max_length=190, description="Client nonce; a replay gets the first answer"
+    )
     datetime: dt.datetime | None = Field(
         None, description="Original scan time (ISO 8601 with zone) for scans made offline"
     )
@@ -88,10 +91,21 @@ def _list(request, list_id: int) -> CheckinList:
 @router.get("/v1/checkin/lists", response=list[CheckinListOut], auth=auth, summary="Check-in lists")
 def lists(request):
     out = []
-    for cl in CheckinList.objects.filter(event__organiser=request.organisation).select_related("event", "day", "session").prefetch_related("categories"):
+    for cl in (
+        CheckinList.objects.filter(event__organiser=request.organisation)
+        .select_related("event", "day", "session")
+        .prefetch_related("categories")
+    ):
         expected = checkin.eligible(cl).distinct().count()
-        out.append({"id": cl.pk, "name": str(cl), "event": cl.event.slug,
-                    "checked_in": cl.checkins.count(), "expected": expected})
+        out.append(
+            {
+                "id": cl.pk,
+                "name": str(cl),
+                "event": cl.event.slug,
+                "checked_in": cl.checkins.count(),
+                "expected": expected,
+            }
+        )
     return out
 
 
@@ -147,6 +161,7 @@ def redeem_batch(request, list_id: int, payload: CheckinBatchIn):
         if item.datetime is None:
             raise HttpError(422, _("Each offline scan needs its original time (datetime)."))
     scans = [
-        {"secret": s.secret, "nonce": s.nonce, "at": s.datetime, "gate": s.gate} for s in payload.scans
+        {"secret": s.secret, "nonce": s.nonce, "at": s.datetime, "gate": s.gate}
+        for s in payload.scans
     ]
     return checkin.redeem_batch(checkin_list, scans, token=request.auth)

@@ -23,7 +23,9 @@ def _calendar(name: str = "") -> Calendar:
     return cal
 
 
-def _vevent(uid: str, summary: str, start, end, *, location: str = "", url: str = "", description: str = "") -> VEvent:
+def _vevent(
+    uid: str, summary: str, start, end, *, location: str = "", url: str = "", description: str = ""
+) -> VEvent:
     item = VEvent()
     item.add("uid", f"{uid}@{_host()}")
     item.add("dtstamp", timezone.now())

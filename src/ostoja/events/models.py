@@ -59,9 +59,7 @@ class Event(models.Model):
     )
     published = models.BooleanField(_("published"), default=False)
     registration_open = models.BooleanField(_("registration open"), default=True)
-    offer_hours = models.PositiveIntegerField(
-        _("hours to accept a waiting-list offer"), default=48
-    )
+    offer_hours = models.PositiveIntegerField(_("hours to accept a waiting-list offer"), default=48)
     anonymise_after_days = models.PositiveIntegerField(
         _("days after the event until personal data are anonymised"), default=90
     )
@@ -77,7 +75,9 @@ class Event(models.Model):
         verbose_name = _("event")
         verbose_name_plural = _("events")
         constraints = [
-            models.CheckConstraint(condition=Q(ends_at__gte=models.F("starts_at")), name="event_ends_after_start"),
+            models.CheckConstraint(
+                condition=Q(ends_at__gte=models.F("starts_at")), name="event_ends_after_start"
+            ),
         ]
 
     def __str__(self) -> str:
@@ -161,14 +161,18 @@ class TicketCategory(models.Model):
     per_organisation_limit = models.PositiveIntegerField(
         _("seats per organisation"), null=True, blank=True
     )
-    requires_approval = models.BooleanField(_("the organiser approves each registration"), default=False)
+    requires_approval = models.BooleanField(
+        _("the organiser approves each registration"), default=False
+    )
     members_only = models.BooleanField(_("for partnership members only"), default=False)
     position = models.PositiveIntegerField(default=0)
 
     class Meta:
         ordering = ["position", "pk"]
         constraints = [
-            models.CheckConstraint(condition=Q(taken__lte=models.F("quota")), name="category_not_oversold"),
+            models.CheckConstraint(
+                condition=Q(taken__lte=models.F("quota")), name="category_not_oversold"
+            ),
         ]
 
     def __str__(self) -> str:
@@ -183,13 +187,18 @@ class OrganisationSeats(models.Model):
     """Seats of one organisation in a category with a per-organisation limit."""
 
     category = models.ForeignKey(TicketCategory, on_delete=models.CASCADE, related_name="+")
-    organisation = models.ForeignKey("organisations.Organisation", on_delete=models.CASCADE, related_name="+")
+    organisation = models.ForeignKey(
+        "organisations.Organisation", on_delete=models.CASCADE, related_name="+"
+    )
     taken = models.PositiveIntegerField(default=0)
 
     class Meta:
         constraints = [
             models.UniqueConstraint(fields=["category", "organisation"], name="org_seats_unique")
         ]
+
+    def __str__(self) -> str:
+        return f"{self.organisation_id}: {self.taken}"
 
 
 class QuestionKind(models.TextChoices):
@@ -201,7 +210,9 @@ class QuestionKind(models.TextChoices):
 class Question(models.Model):
     event = models.ForeignKey(Event, on_delete=models.CASCADE, related_name="questions")
     label = models.CharField(_("question"), max_length=300)
-    kind = models.CharField(_("kind"), max_length=16, choices=QuestionKind.choices, default=QuestionKind.TEXT)
+    kind = models.CharField(
+        _("kind"), max_length=16, choices=QuestionKind.choices, default=QuestionKind.TEXT
+    )
     options = models.JSONField(_("options"), default=list, blank=True)
     required = models.BooleanField(_("required"), default=False)
     purpose = models.CharField(_("why we ask"), max_length=300, blank=True)
@@ -235,14 +246,24 @@ LIVE = (*HOLDS_SEAT, RegistrationStatus.WAITING)
 
 class Registration(models.Model):
     event = models.ForeignKey(Event, on_delete=models.PROTECT, related_name="registrations")
-    category = models.ForeignKey(TicketCategory, on_delete=models.PROTECT, related_name="registrations")
+    category = models.ForeignKey(
+        TicketCategory, on_delete=models.PROTECT, related_name="registrations"
+    )
     user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="event_registrations"
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="event_registrations",
     )
     name = models.CharField(_("name"), max_length=200)
     email = models.EmailField(_("e-mail"), max_length=254)
     organisation = models.ForeignKey(
-        "organisations.Organisation", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        "organisations.Organisation",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
     )
     organisation_name = models.CharField(_("organisation"), max_length=200, blank=True)
     language = models.CharField(max_length=8, default="pl")
@@ -282,7 +303,12 @@ class Answer(models.Model):
     value = models.TextField(max_length=2000)
 
     class Meta:
-        constraints = [models.UniqueConstraint(fields=["registration", "question"], name="one_answer")]
+        constraints = [
+            models.UniqueConstraint(fields=["registration", "question"], name="one_answer")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.question_id}: {self.registration_id}"
 
 
 class BookingStatus(models.TextChoices):
@@ -296,7 +322,9 @@ class BookingStatus(models.TextChoices):
 class WorkshopBooking(models.Model):
     """A registration's place in a workshop (or on its waiting list)."""
 
-    registration = models.ForeignKey(Registration, on_delete=models.CASCADE, related_name="bookings")
+    registration = models.ForeignKey(
+        Registration, on_delete=models.CASCADE, related_name="bookings"
+    )
     session = models.ForeignKey(Session, on_delete=models.PROTECT, related_name="bookings")
     status = models.CharField(max_length=16, choices=BookingStatus.choices)
     queue_position = models.BigIntegerField(default=queue_stamp)
@@ -314,17 +342,29 @@ class WorkshopBooking(models.Model):
         ]
         indexes = [models.Index(fields=["session", "status", "queue_position"])]
 
+    def __str__(self) -> str:
+        return f"{self.registration_id} → {self.session_id} ({self.status})"
+
 
 class QueueChange(models.Model):
     """An organiser moved someone on a waiting list: who, where, and why (always logged)."""
 
-    registration = models.ForeignKey(Registration, on_delete=models.CASCADE, related_name="queue_changes")
-    session = models.ForeignKey(Session, null=True, blank=True, on_delete=models.CASCADE, related_name="+")
-    actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    registration = models.ForeignKey(
+        Registration, on_delete=models.CASCADE, related_name="queue_changes"
+    )
+    session = models.ForeignKey(
+        Session, null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
     old_rank = models.PositiveIntegerField()
     new_rank = models.PositiveIntegerField()
     reason = models.TextField()
     at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self) -> str:
+        return f"{self.registration_id}: {self.old_rank} → {self.new_rank}"
 
 
 class CheckinList(models.Model):
@@ -333,7 +373,9 @@ class CheckinList(models.Model):
     event = models.ForeignKey(Event, on_delete=models.CASCADE, related_name="checkin_lists")
     # Empty for the lists made automatically: their name is said in the reader's language.
     name = models.CharField(_("name"), max_length=200, blank=True)
-    day = models.ForeignKey(Day, null=True, blank=True, on_delete=models.CASCADE, related_name="checkin_lists")
+    day = models.ForeignKey(
+        Day, null=True, blank=True, on_delete=models.CASCADE, related_name="checkin_lists"
+    )
     session = models.ForeignKey(
         Session, null=True, blank=True, on_delete=models.CASCADE, related_name="checkin_lists"
     )
@@ -359,17 +401,26 @@ class Checkin(models.Model):
     """A person admitted through a list (once: a unique constraint, not a hope)."""
 
     checkin_list = models.ForeignKey(CheckinList, on_delete=models.CASCADE, related_name="checkins")
-    registration = models.ForeignKey(Registration, on_delete=models.CASCADE, related_name="checkins")
+    registration = models.ForeignKey(
+        Registration, on_delete=models.CASCADE, related_name="checkins"
+    )
     at = models.DateTimeField()  # when the ticket was scanned (the scanner's time when offline)
     received_at = models.DateTimeField(auto_now_add=True)
     gate = models.CharField(max_length=100, blank=True)
     offline = models.BooleanField(default=False)
-    by_user = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    by_user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
 
     class Meta:
         constraints = [
-            models.UniqueConstraint(fields=["checkin_list", "registration"], name="admitted_once_per_list")
+            models.UniqueConstraint(
+                fields=["checkin_list", "registration"], name="admitted_once_per_list"
+            )
         ]
+
+    def __str__(self) -> str:
+        return f"{self.registration_id} @ {self.checkin_list_id}"
 
 
 class Scan(models.Model):
@@ -385,3 +436,6 @@ class Scan(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["checkin_list", "nonce"], name="one_answer_per_nonce")
         ]
+
+    def __str__(self) -> str:
+        return f"{self.checkin_list_id}: {self.nonce}"

@@ -23,6 +23,8 @@ SENTENCES = {
     "events.checkin.corrected": _("Check-in record corrected"),
     "events.certificate.issued": _("Certificate of attendance issued"),
     "events.message.sent": _("E-mail sent to participants"),
-    "events.retention.sensitive_deleted": _("Accessibility and dietary answers deleted after the event"),
+    "events.retention.sensitive_deleted": _(
+        "Accessibility and dietary answers deleted after the event"
+    ),
     "events.retention.anonymised": _("Participants' personal data anonymised (retention)"),
 }

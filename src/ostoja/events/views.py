@@ -16,21 +16,37 @@ from ostoja.organisations.models import Membership
 
 from . import ics, permissions, services, tickets
 from .forms import RegistrationForm
-from .models import BookingStatus, Event, Registration, RegistrationStatus, Session, SessionKind, Visibility
+from .models import (
+    BookingStatus,
+    Event,
+    Registration,
+    RegistrationStatus,
+    Session,
+    SessionKind,
+    Visibility,
+)
 from .services import waitlist
 
 
 @require_GET
 def event_list(request):
     now = timezone.now()
-    events = permissions.visible_events(request.user).filter(ends_at__gte=now).select_related("organiser")
-    past = permissions.visible_events(request.user).filter(ends_at__lt=now).order_by("-starts_at")[:10]
+    events = (
+        permissions.visible_events(request.user)
+        .filter(ends_at__gte=now)
+        .select_related("organiser")
+    )
+    past = (
+        permissions.visible_events(request.user).filter(ends_at__lt=now).order_by("-starts_at")[:10]
+    )
     return render(request, "events/list.html", {"events": events, "past": past})
 
 
 @require_GET
 def feed(request):
-    events = Event.objects.filter(published=True, visibility=Visibility.PUBLIC).order_by("starts_at")
+    events = Event.objects.filter(published=True, visibility=Visibility.PUBLIC).order_by(
+        "starts_at"
+    )
     body = ics.feed(events, _("Ostoja: events of the partnership"))
     response = HttpResponse(body, content_type="text/calendar; charset=utf-8")
     response["Content-Disposition"] = 'inline; filename="events.ics"'
@@ -59,17 +75,26 @@ def _user_organisation(user):
 @require_http_methods(["GET", "POST"])
 def detail(request, slug):
     event = get_object_or_404(permissions.visible_events(request.user), slug=slug)
-    categories = [c for c in event.categories.all() if permissions.may_take_category(request.user, c)]
+    categories = [
+        c for c in event.categories.all() if permissions.may_take_category(request.user, c)
+    ]
     can_register = (
-        event.registration_open and event.ends_at >= timezone.now() and permissions.may_register(request.user, event)
+        event.registration_open
+        and event.ends_at >= timezone.now()
+        and permissions.may_register(request.user, event)
         and categories
     )
     initial = {}
     if request.user.is_authenticated:
         org = _user_organisation(request.user)
-        initial = {"name": request.user.get_full_name() if hasattr(request.user, "get_full_name") else "",
-                   "email": request.user.email, "organisation_name": org.name if org else ""}
-    form = RegistrationForm(request.POST or None, event=event, categories=categories, initial=initial)
+        initial = {
+            "name": request.user.get_full_name() if hasattr(request.user, "get_full_name") else "",
+            "email": request.user.email,
+            "organisation_name": org.name if org else "",
+        }
+    form = RegistrationForm(
+        request.POST or None, event=event, categories=categories, initial=initial
+    )
     status = 200
     if request.method == "POST":
         if not can_register:
@@ -77,7 +102,11 @@ def detail(request, slug):
         if form.is_valid():
             category = next(c for c in categories if str(c.pk) == form.cleaned_data["category"])
             chosen = [int(x) for x in form.cleaned_data.get("workshops", [])]
-            workshops = list(Session.objects.filter(day__event=event, pk__in=chosen, kind=SessionKind.WORKSHOP).select_related("day"))
+            workshops = list(
+                Session.objects.filter(
+                    day__event=event, pk__in=chosen, kind=SessionKind.WORKSHOP
+                ).select_related("day")
+            )
             org = _user_organisation(request.user)
             try:
                 registration, secret = services.register(
@@ -102,9 +131,15 @@ def detail(request, slug):
     return render(
         request,
         "events/detail.html",
-        {"event": event, "days": _programme(event), "form": form,
-         "description": render_markdown(event.description) if event.description else "", "can_register": can_register,
-         "categories": categories, "can_manage": permissions.can_manage(request.user, event)},
+        {
+            "event": event,
+            "days": _programme(event),
+            "form": form,
+            "description": render_markdown(event.description) if event.description else "",
+            "can_register": can_register,
+            "categories": categories,
+            "can_manage": permissions.can_manage(request.user, event),
+        },
         status=status,
     )
 
@@ -134,10 +169,14 @@ def ticket(request, secret):
                 messages.success(request, _("Your registration has been cancelled."))
             elif action == "accept":
                 services.accept_offer(registration)
-                messages.success(request, _("The seat is yours. Your ticket is below and in your e-mail."))
+                messages.success(
+                    request, _("The seat is yours. Your ticket is below and in your e-mail.")
+                )
             elif action in ("book", "unbook", "accept_workshop"):
                 try:
-                    session = Session.objects.select_related("day").get(pk=int(request.POST.get("session", "")), day__event=event)
+                    session = Session.objects.select_related("day").get(
+                        pk=int(request.POST.get("session", "")), day__event=event
+                    )
                 except (ValueError, Session.DoesNotExist):
                     raise Http404 from None
                 if action == "book":
@@ -145,10 +184,15 @@ def ticket(request, secret):
                     if booking.status == BookingStatus.CONFIRMED:
                         messages.success(request, _("Workshop booked."))
                     else:
-                        messages.info(request, _("The workshop is full: you are on its waiting list."))
+                        messages.info(
+                            request, _("The workshop is full: you are on its waiting list.")
+                        )
                 else:
-                    booking = registration.bookings.filter(session=session).exclude(
-                        status__in=[BookingStatus.CANCELLED, BookingStatus.EXPIRED]).first()
+                    booking = (
+                        registration.bookings.filter(session=session)
+                        .exclude(status__in=[BookingStatus.CANCELLED, BookingStatus.EXPIRED])
+                        .first()
+                    )
                     if booking is None:
                         raise Http404
                     if action == "unbook":
@@ -165,21 +209,33 @@ def ticket(request, secret):
             return response
         return redirect("events:ticket", secret=secret)
     registration.refresh_from_db()
-    bookings = {b.session_id: b for b in registration.bookings.exclude(status__in=[BookingStatus.CANCELLED, BookingStatus.EXPIRED])}
+    bookings = {
+        b.session_id: b
+        for b in registration.bookings.exclude(
+            status__in=[BookingStatus.CANCELLED, BookingStatus.EXPIRED]
+        )
+    }
     days = _programme(event)
     workshops = [s for d in days for s in d.sessions.all() if s.kind == SessionKind.WORKSHOP]
     for w in workshops:
         w.booking = bookings.get(w.pk)
     rank = None
     if registration.status == RegistrationStatus.WAITING:
-        rank = waitlist.waiting_list(registration.category).filter(queue_position__lt=registration.queue_position).count() + 1
+        rank = (
+            waitlist.waiting_list(registration.category)
+            .filter(queue_position__lt=registration.queue_position)
+            .count()
+            + 1
+        )
     response = render(
         request,
         "events/ticket.html",
         {
             "registration": registration,
             "event": event,
-            "qr": tickets.qr_svg(secret, scale=6) if registration.status == RegistrationStatus.CONFIRMED else "",
+            "qr": tickets.qr_svg(secret, scale=6)
+            if registration.status == RegistrationStatus.CONFIRMED
+            else "",
             "workshops": workshops,
             "rank": rank,
             "secret": secret,

@@ -31,7 +31,11 @@ def _list(request, list_id) -> CheckinList:
 @require_GET
 @permission_required(permissions.can_check_in)
 def index(request):
-    events = permissions.checkin_events(request.user).prefetch_related("checkin_lists").order_by("-starts_at")
+    events = (
+        permissions.checkin_events(request.user)
+        .prefetch_related("checkin_lists")
+        .order_by("-starts_at")
+    )
     return render(request, "events/checkin_index.html", {"events": events})
 
 
@@ -44,8 +48,13 @@ def page(request, list_id):
     return render(
         request,
         "events/checkin.html",
-        {"list": checkin_list, "event": checkin_list.event, "query": query, "results": results,
-         "counts": checkin.counts(checkin_list.event)},
+        {
+            "list": checkin_list,
+            "event": checkin_list.event,
+            "query": query,
+            "results": results,
+            "counts": checkin.counts(checkin_list.event),
+        },
     )
 
 
@@ -60,7 +69,9 @@ def scan(request, list_id):
         except ValueError:
             data = None
         if not isinstance(data, dict):
-            return JsonResponse({"status": "error", "reason": "invalid", "message": "JSON"}, status=400)
+            return JsonResponse(
+                {"status": "error", "reason": "invalid", "message": "JSON"}, status=400
+            )
     else:
         data = request.POST
     value = str(data.get("secret", "") or data.get("code", ""))[:200]
@@ -83,11 +94,22 @@ def scan(request, list_id):
             user=request.user,
         )
     except EventError as exc:
-        return JsonResponse({"status": "error", "reason": "invalid", "message": str(exc.message)}, status=exc.status)
+        return JsonResponse(
+            {"status": "error", "reason": "invalid", "message": str(exc.message)}, status=exc.status
+        )
     if request.content_type != "application/json":
-        return render(request, "events/checkin.html", {
-            "list": checkin_list, "event": checkin_list.event, "answer": answer,
-            "counts": checkin.counts(checkin_list.event), "query": "", "results": []})
+        return render(
+            request,
+            "events/checkin.html",
+            {
+                "list": checkin_list,
+                "event": checkin_list.event,
+                "answer": answer,
+                "counts": checkin.counts(checkin_list.event),
+                "query": "",
+                "results": [],
+            },
+        )
     return JsonResponse(answer)
 
 

@@ -28,7 +28,9 @@ def _event(request, slug):
     """The event, if the user manages it (another organisation's event: 404)."""
     if not request.user.is_authenticated:
         raise PermissionDenied
-    return get_object_or_404(permissions.managed_events(request.user).select_related("organiser"), slug=slug)
+    return get_object_or_404(
+        permissions.managed_events(request.user).select_related("organiser"), slug=slug
+    )
 
 
 def _can_manage_any(user) -> bool:
@@ -38,8 +40,14 @@ def _can_manage_any(user) -> bool:
 @require_GET
 @permission_required(_can_manage_any)
 def manage_list(request):
-    events = permissions.managed_events(request.user).select_related("organiser").order_by("-starts_at")
-    return render(request, "events/manage_list.html", {"events": events, "can_create": permissions.can_organise(request.user)})
+    events = (
+        permissions.managed_events(request.user).select_related("organiser").order_by("-starts_at")
+    )
+    return render(
+        request,
+        "events/manage_list.html",
+        {"events": events, "can_create": permissions.can_organise(request.user)},
+    )
 
 
 def _organiser_choices(user):
@@ -61,9 +69,16 @@ def create(request):
             raise Http404
         try:
             event = programme.create_event(
-                actor=request.user, organiser=organiser, title=data["title"], kind=data["kind"],
-                starts_at=data["starts_at"], ends_at=data["ends_at"], venue=data["venue"],
-                online_url=data["online_url"], description=data["description"], visibility=data["visibility"],
+                actor=request.user,
+                organiser=organiser,
+                title=data["title"],
+                kind=data["kind"],
+                starts_at=data["starts_at"],
+                ends_at=data["ends_at"],
+                venue=data["venue"],
+                online_url=data["online_url"],
+                description=data["description"],
+                visibility=data["visibility"],
             )
             programme.add_category(event, _("Participants"), data["seats"])
         except services.EventError as exc:
@@ -89,15 +104,21 @@ def manage(request, slug):
             except services.EventError as exc:
                 messages.error(request, exc.message)
             else:
-                messages.success(request, _("Certificates of attendance issued: %(n)d.") % {"n": count})
+                messages.success(
+                    request, _("Certificates of attendance issued: %(n)d.") % {"n": count}
+                )
         else:
             return HttpResponse(_("Unknown action."), status=400)
         return redirect("events:manage", slug=slug)
     return render(
         request,
         "events/manage.html",
-        {"event": event, "stats": queries.statistics(event), "counts": checkin.counts(event),
-         "filters": queries.STATUS_FILTERS},
+        {
+            "event": event,
+            "stats": queries.statistics(event),
+            "counts": checkin.counts(event),
+            "filters": queries.STATUS_FILTERS,
+        },
     )
 
 
@@ -106,15 +127,21 @@ def manage(request, slug):
 def participants(request, slug):
     event = _event(request, slug)
     if request.method == "POST":
-        registration = get_object_or_404(Registration, event=event, pk=request.POST.get("registration") or 0)
+        registration = get_object_or_404(
+            Registration, event=event, pk=request.POST.get("registration") or 0
+        )
         action = request.POST.get("action")
         try:
             if action == "approve":
                 services.approve(registration, actor=request.user)
             elif action == "reject":
-                services.reject(registration, actor=request.user, reason=request.POST.get("reason", ""))
+                services.reject(
+                    registration, actor=request.user, reason=request.POST.get("reason", "")
+                )
             elif action == "cancel":
-                services.cancel_registration(registration, actor=request.user, reason=request.POST.get("reason", ""))
+                services.cancel_registration(
+                    registration, actor=request.user, reason=request.POST.get("reason", "")
+                )
             else:
                 return HttpResponse(_("Unknown action."), status=400)
             messages.success(request, _("Saved."))
@@ -140,8 +167,14 @@ def participants(request, slug):
     return render(
         request,
         "events/participants.html",
-        {"event": event, "page": page, "status": status, "query": query, "filters": queries.STATUS_FILTERS,
-         "lists": event.checkin_lists.select_related("day", "session", "event")},
+        {
+            "event": event,
+            "page": page,
+            "status": status,
+            "query": query,
+            "filters": queries.STATUS_FILTERS,
+            "lists": event.checkin_lists.select_related("day", "session", "event"),
+        },
     )
 
 
@@ -151,10 +184,16 @@ def waiting(request, slug):
     event = _event(request, slug)
     form = MoveForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        registration = get_object_or_404(Registration, event=event, pk=form.cleaned_data["registration"])
+        registration = get_object_or_404(
+            Registration, event=event, pk=form.cleaned_data["registration"]
+        )
         try:
-            waitlist.move_in_queue(registration, new_rank=form.cleaned_data["new_rank"],
-                                   reason=form.cleaned_data["reason"], actor=request.user)
+            waitlist.move_in_queue(
+                registration,
+                new_rank=form.cleaned_data["new_rank"],
+                reason=form.cleaned_data["reason"],
+                actor=request.user,
+            )
         except services.EventError as exc:
             messages.error(request, exc.message)
         else:
@@ -163,16 +202,23 @@ def waiting(request, slug):
     if request.method == "POST":
         messages.error(request, _("Give the new place and the reason."))
     lists = [(c, list(waitlist.waiting_list(c)[:500])) for c in event.categories.all()]
-    changes = QueueChange.objects.filter(
-        registration__event=event).select_related("registration", "actor").order_by("-at")[:50]
-    return render(request, "events/waiting.html", {"event": event, "lists": lists, "changes": changes})
+    changes = (
+        QueueChange.objects.filter(registration__event=event)
+        .select_related("registration", "actor")
+        .order_by("-at")[:50]
+    )
+    return render(
+        request, "events/waiting.html", {"event": event, "lists": lists, "changes": changes}
+    )
 
 
 @login_required
 @require_http_methods(["GET", "POST"])
 def message(request, slug):
     event = _event(request, slug)
-    form = MessageForm(request.POST or None, initial={"status": request.GET.get("status", "registered")})
+    form = MessageForm(
+        request.POST or None, initial={"status": request.GET.get("status", "registered")}
+    )
     if request.method == "POST" and form.is_valid():
         try:
             n = send_message(event, actor=request.user, **form.cleaned_data)
@@ -181,14 +227,25 @@ def message(request, slug):
         else:
             messages.success(request, _("The message is on its way to %(n)d people.") % {"n": n})
             return redirect("events:manage", slug=slug)
-    return render(request, "events/message.html", {"event": event, "form": form}, status=422 if form.errors else 200)
+    return render(
+        request,
+        "events/message.html",
+        {"event": event, "form": form},
+        status=422 if form.errors else 200,
+    )
 
 
 @login_required
 @require_GET
 def badges(request, slug):
     event = _event(request, slug)
-    qs = Registration.objects.filter(event=event, status=RegistrationStatus.CONFIRMED, anonymised=False).select_related("category").order_by("name", "pk")
+    qs = (
+        Registration.objects.filter(
+            event=event, status=RegistrationStatus.CONFIRMED, anonymised=False
+        )
+        .select_related("category")
+        .order_by("name", "pk")
+    )
     one = request.GET.get("registration")
     if one:
         if not one.isdigit():
@@ -205,14 +262,23 @@ def badges(request, slug):
 @require_POST
 def correct(request, slug):
     event = _event(request, slug)
-    registration = get_object_or_404(Registration, event=event, pk=request.POST.get("registration") or 0)
+    registration = get_object_or_404(
+        Registration, event=event, pk=request.POST.get("registration") or 0
+    )
     checkin_list = get_object_or_404(CheckinList, event=event, pk=request.POST.get("list") or 0)
     try:
-        checkin.correct_checkin(checkin_list, registration, present=request.POST.get("present") == "1",
-                                actor=request.user, reason=request.POST.get("reason", ""))
+        checkin.correct_checkin(
+            checkin_list,
+            registration,
+            present=request.POST.get("present") == "1",
+            actor=request.user,
+            reason=request.POST.get("reason", ""),
+        )
     except services.EventError as exc:
         messages.error(request, exc.message)
     else:
-        messages.success(request, _("The check-in record is corrected; a certificate already issued was issued again."))
+        messages.success(
+            request,
+            _("The check-in record is corrected; a certificate already issued was issued again."),
+        )
     return redirect(f"{request.path.rsplit('correct/', 1)[0]}participants/")
-

@@ -26,9 +26,7 @@ def source_key(registration) -> str:
 
 
 def _day_hours(day) -> Decimal:
-    return sum(
-        (s.hours for s in day.sessions.all() if s.kind == SessionKind.PLENARY), Decimal("0")
-    )
+    return sum((s.hours for s in day.sessions.all() if s.kind == SessionKind.PLENARY), Decimal("0"))
 
 
 def attendance_items(registration: Registration) -> list[dict]:
@@ -122,7 +120,11 @@ def reissue_if_issued(registration: Registration, *, actor=None):
     if not attendance_items(registration):
         from ostoja.certificates import services as certificates
 
-        certificates.revoke(current, actor=actor, reason=_("The attendance record was corrected: no attendance remains."))
+        certificates.revoke(
+            current,
+            actor=actor,
+            reason=_("The attendance record was corrected: no attendance remains."),
+        )
         return None
     return issue_for(registration, actor=actor)
 
@@ -130,11 +132,19 @@ def reissue_if_issued(registration: Registration, *, actor=None):
 def issue_all(event, *, actor=None) -> int:
     """Issue certificates for everyone who checked in to anything (after the event)."""
     if event.anonymised_at:
-        raise EventError(_("The participants' data of this event were anonymised."), code="anonymised", status=409)
+        raise EventError(
+            _("The participants' data of this event were anonymised."),
+            code="anonymised",
+            status=409,
+        )
     count = 0
-    registrations = Registration.objects.filter(
-        event=event, status=RegistrationStatus.CONFIRMED, checkins__isnull=False
-    ).distinct().select_related("event__organiser", "user")
+    registrations = (
+        Registration.objects.filter(
+            event=event, status=RegistrationStatus.CONFIRMED, checkins__isnull=False
+        )
+        .distinct()
+        .select_related("event__organiser", "user")
+    )
     for registration in registrations:
         if issue_for(registration, actor=actor) is not None:
             count += 1

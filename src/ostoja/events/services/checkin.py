@@ -52,9 +52,13 @@ def position_json(registration: Registration) -> dict:
 
 def eligible(checkin_list: CheckinList):
     """Registrations that belong on the list (whatever their check-in state)."""
-    qs = Registration.objects.filter(event_id=checkin_list.event_id, status=RegistrationStatus.CONFIRMED)
+    qs = Registration.objects.filter(
+        event_id=checkin_list.event_id, status=RegistrationStatus.CONFIRMED
+    )
     if checkin_list.session_id:
-        qs = qs.filter(bookings__session_id=checkin_list.session_id, bookings__status=BookingStatus.CONFIRMED)
+        qs = qs.filter(
+            bookings__session_id=checkin_list.session_id, bookings__status=BookingStatus.CONFIRMED
+        )
     category_ids = [c.pk for c in checkin_list.categories.all()]
     if category_ids:
         qs = qs.filter(category_id__in=category_ids)
@@ -132,27 +136,46 @@ def _decide(checkin_list, registration, *, at, gate, offline, user) -> dict:
                 by_user=user if getattr(user, "is_authenticated", False) else None,
             )
     except IntegrityError:
-        first = Checkin.objects.select_for_update().get(checkin_list=checkin_list, registration=registration)
+        first = Checkin.objects.select_for_update().get(
+            checkin_list=checkin_list, registration=registration
+        )
         if offline and at < first.at:
             # Resolved in scan order: this offline scan came first; it becomes the record.
             Checkin.objects.filter(pk=first.pk).update(at=at, gate=gate, offline=True)
-            return {"status": "ok", "reason": None, "message": str(_("Checked in (scanned offline earlier).")),
-                    "position": position_json(registration), "first_checkin": None}
+            return {
+                "status": "ok",
+                "reason": None,
+                "message": str(_("Checked in (scanned offline earlier).")),
+                "position": position_json(registration),
+                "first_checkin": None,
+            }
         return _error(
             "already_redeemed",
             _("Already checked in at %(time)s (%(gate)s).")
-            % {"time": timezone.localtime(first.at).strftime("%H:%M:%S"), "gate": first.gate or "—"},
+            % {
+                "time": timezone.localtime(first.at).strftime("%H:%M:%S"),
+                "gate": first.gate or "—",
+            },
             registration,
             _first(first),
         )
-    return {"status": "ok", "reason": None, "message": str(_("Checked in.")),
-            "position": position_json(registration), "first_checkin": None}
+    return {
+        "status": "ok",
+        "reason": None,
+        "message": str(_("Checked in.")),
+        "position": position_json(registration),
+        "first_checkin": None,
+    }
 
 
 def _clean_nonce(nonce) -> str:
     nonce = str(nonce or "").strip()
     if len(nonce) > MAX_NONCE or any(ord(c) < 32 for c in nonce):
-        raise EventError(_("The nonce is at most %(n)d printable characters.") % {"n": MAX_NONCE}, code="bad_nonce", field="nonce")
+        raise EventError(
+            _("The nonce is at most %(n)d printable characters.") % {"n": MAX_NONCE},
+            code="bad_nonce",
+            field="nonce",
+        )
     return nonce
 
 
@@ -176,9 +199,13 @@ def redeem(
     if at is None:
         at = now
     elif timezone.is_naive(at):
-        raise EventError(_("Give the scan time with its time zone."), code="naive_datetime", field="datetime")
+        raise EventError(
+            _("Give the scan time with its time zone."), code="naive_datetime", field="datetime"
+        )
     elif at > now + dt.timedelta(minutes=5):
-        raise EventError(_("The scan time is in the future."), code="future_datetime", field="datetime")
+        raise EventError(
+            _("The scan time is in the future."), code="future_datetime", field="datetime"
+        )
     gate = " ".join(str(gate or "").split())[:100]
     with transaction.atomic():
         scan = None
@@ -188,7 +215,9 @@ def redeem(
                 return first.answer
             try:
                 with transaction.atomic():
-                    scan = Scan.objects.create(checkin_list=checkin_list, nonce=nonce, answer={}, at=at)
+                    scan = Scan.objects.create(
+                        checkin_list=checkin_list, nonce=nonce, answer={}, at=at
+                    )
             except IntegrityError:
                 # The same nonce is being redeemed right now; its transaction has committed.
                 return Scan.objects.get(checkin_list=checkin_list, nonce=nonce).answer
@@ -205,13 +234,19 @@ def redeem(
                 actor=user,
                 organisation=checkin_list.event.organiser,
                 target=registration,
-                data={"list": checkin_list.pk, "gate": gate, "offline": offline,
-                      "token": getattr(token, "prefix", "")},
+                data={
+                    "list": checkin_list.pk,
+                    "gate": gate,
+                    "offline": offline,
+                    "token": getattr(token, "prefix", ""),
+                },
             )
     return answer
 
 
-def redeem_batch(checkin_list: CheckinList, scans: list[dict], *, user=None, token=None) -> list[dict]:
+def redeem_batch(
+    checkin_list: CheckinList, scans: list[dict], *, user=None, token=None
+) -> list[dict]:
     """Offline scans uploaded together: resolved in the order they were made (their ``at``),
     answered in the order they were sent."""
     order = sorted(range(len(scans)), key=lambda i: (scans[i].get("at") or timezone.now(), i))
@@ -234,21 +269,35 @@ def redeem_batch(checkin_list: CheckinList, scans: list[dict], *, user=None, tok
 
 
 @transaction.atomic
-def correct_checkin(checkin_list: CheckinList, registration: Registration, *, present: bool, actor, reason: str):
+def correct_checkin(
+    checkin_list: CheckinList, registration: Registration, *, present: bool, actor, reason: str
+):
     """The organiser corrects the record (admitted by mistake, or present but never scanned);
     the certificate of attendance is issued again to match."""
     from .certificates import reissue_if_issued
 
     reason = " ".join(str(reason or "").split())
     if len(reason) < 5:
-        raise EventError(_("Give the reason for the correction."), code="reason_required", field="reason")
+        raise EventError(
+            _("Give the reason for the correction."), code="reason_required", field="reason"
+        )
     if registration.event_id != checkin_list.event_id:
         raise EventError(_("Not found."), code="not_found", status=404)
     existing = Checkin.objects.filter(checkin_list=checkin_list, registration=registration).first()
     if present and existing is None:
-        if registration.status != RegistrationStatus.CONFIRMED or not _on_list(checkin_list, registration):
-            raise EventError(_("This ticket is not valid for this list."), code="wrong_list", status=409)
-        Checkin.objects.create(checkin_list=checkin_list, registration=registration, at=timezone.now(), gate=_("correction"), by_user=actor)
+        if registration.status != RegistrationStatus.CONFIRMED or not _on_list(
+            checkin_list, registration
+        ):
+            raise EventError(
+                _("This ticket is not valid for this list."), code="wrong_list", status=409
+            )
+        Checkin.objects.create(
+            checkin_list=checkin_list,
+            registration=registration,
+            at=timezone.now(),
+            gate=_("correction"),
+            by_user=actor,
+        )
     elif not present and existing is not None:
         existing.delete()
     else:
@@ -266,18 +315,35 @@ def correct_checkin(checkin_list: CheckinList, registration: Registration, *, pr
 def counts(event) -> list[dict]:
     """Live counts per list: checked in / expected."""
     rows = []
-    for checkin_list in event.checkin_lists.select_related("day", "session", "event").prefetch_related("categories"):
+    for checkin_list in event.checkin_lists.select_related(
+        "day", "session", "event"
+    ).prefetch_related("categories"):
         expected = eligible(checkin_list).distinct().count()
         done = checkin_list.checkins.count()
-        rows.append({"id": checkin_list.pk, "name": str(checkin_list), "checked_in": done, "expected": expected})
+        rows.append(
+            {
+                "id": checkin_list.pk,
+                "name": str(checkin_list),
+                "checked_in": done,
+                "expected": expected,
+            }
+        )
     return rows
 
 
 def search(checkin_list: CheckinList, query: str, limit: int = 50):
     query = " ".join(str(query or "").split())[:100]
-    qs = Registration.objects.filter(event_id=checkin_list.event_id).exclude(
-        status__in=[RegistrationStatus.CANCELLED, RegistrationStatus.REJECTED, RegistrationStatus.EXPIRED]
-    ).select_related("category")
+    qs = (
+        Registration.objects.filter(event_id=checkin_list.event_id)
+        .exclude(
+            status__in=[
+                RegistrationStatus.CANCELLED,
+                RegistrationStatus.REJECTED,
+                RegistrationStatus.EXPIRED,
+            ]
+        )
+        .select_related("category")
+    )
     if query:
         qs = qs.filter(
             Q(name__icontains=query)

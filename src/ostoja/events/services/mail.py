@@ -31,10 +31,21 @@ def _when(event) -> str:
     end = timezone.localtime(event.ends_at)
     if start.date() == end.date():
         return f"{formats.date_format(start, 'DATE_FORMAT')}, {start:%H:%M}–{end:%H:%M}"
-    return f"{formats.date_format(start, 'DATE_FORMAT')} – {formats.date_format(end, 'DATE_FORMAT')}"
+    return (
+        f"{formats.date_format(start, 'DATE_FORMAT')} – {formats.date_format(end, 'DATE_FORMAT')}"
+    )
 
 
-def _send(registration, kind: str, subject: str, paragraphs: list[str], *, secret=None, ticket=False, key=None):
+def _send(
+    registration,
+    kind: str,
+    subject: str,
+    paragraphs: list[str],
+    *,
+    secret=None,
+    ticket=False,
+    key=None,
+):
     event = registration.event
     link = ticket_url(registration, secret)
     context = {
@@ -52,7 +63,9 @@ def _send(registration, kind: str, subject: str, paragraphs: list[str], *, secre
         context["qr"] = tickets.qr_svg(secret)
         attachments.append(
             {
-                "name": "zaproszenie.ics" if translation.get_language() == "pl" else "invitation.ics",
+                "name": "zaproszenie.ics"
+                if translation.get_language() == "pl"
+                else "invitation.ics",
                 "content_type": "text/calendar",
                 "content": ics.registration_calendar(registration, link),
             }
@@ -82,7 +95,10 @@ def registration_received(registration, secret: str) -> None:
                 "pending",
                 _("Registration received: %(event)s") % {"event": event.title},
                 [
-                    _("Thank you for registering. The organiser approves registrations in this category; we will write to you when they have decided.")
+                    _(
+                        "Thank you for registering. The organiser approves registrations in "
+                        "this category; we will write to you when they have decided."
+                    )
                 ],
                 secret=secret,
             )
@@ -92,7 +108,11 @@ def registration_received(registration, secret: str) -> None:
                 "waiting",
                 _("Waiting list: %(event)s") % {"event": event.title},
                 [
-                    _("All seats in your category are taken, so you are on the waiting list. When a seat frees, we will offer it to you by e-mail; the offer is valid for %(hours)d hours.")
+                    _(
+                        "All seats in your category are taken, so you are on the waiting "
+                        "list. When a seat frees, we will offer it to you by e-mail; the "
+                        "offer is valid for %(hours)d hours."
+                    )
                     % {"hours": event.offer_hours}
                 ],
                 secret=secret,
@@ -107,7 +127,10 @@ def registration_confirmed(registration, secret: str | None = None) -> None:
             "confirmed",
             _("Your ticket: %(event)s") % {"event": event.title},
             [
-                _("Your seat is confirmed. Show the QR code below (or the ticket code) at the entrance. The attached file adds the event to your calendar.")
+                _(
+                    "Your seat is confirmed. Show the QR code below (or the ticket code) at "
+                    "the entrance. The attached file adds the event to your calendar."
+                )
             ],
             secret=secret,
             ticket=True,
@@ -120,7 +143,12 @@ def registration_cancelled(registration) -> None:
             registration,
             "cancelled",
             _("Registration cancelled: %(event)s") % {"event": registration.event.title},
-            [_("Your registration has been cancelled. If this was a mistake, please register again.")],
+            [
+                _(
+                    "Your registration has been cancelled. If this was a mistake, please "
+                    "register again."
+                )
+            ],
         )
 
 
@@ -149,7 +177,11 @@ def offer_made(registration) -> None:
             "offer",
             _("A seat is free for you: %(event)s") % {"event": registration.event.title},
             [
-                _("A seat has become free and it is yours if you want it. Accept it on your ticket page by %(deadline)s; after that it goes to the next person on the waiting list.")
+                _(
+                    "A seat has become free and it is yours if you want it. Accept it on "
+                    "your ticket page by %(deadline)s; after that it goes to the next person "
+                    "on the waiting list."
+                )
                 % {"deadline": _deadline(registration.offer_expires_at)}
             ],
         )
@@ -161,7 +193,12 @@ def offer_expired(registration) -> None:
             registration,
             "offer_expired",
             _("Offer expired: %(event)s") % {"event": registration.event.title},
-            [_("The seat we offered you was not accepted in time, so it went to the next person on the waiting list.")],
+            [
+                _(
+                    "The seat we offered you was not accepted in time, so it went to the "
+                    "next person on the waiting list."
+                )
+            ],
         )
 
 
@@ -171,14 +208,23 @@ def workshop_offer_made(booking) -> None:
         _send(
             registration,
             "workshop_offer",
-            _("A workshop seat is free for you: %(workshop)s") % {"workshop": booking.session.title},
+            _("A workshop seat is free for you: %(workshop)s")
+            % {"workshop": booking.session.title},
             [
-                _("A seat in the workshop “%(workshop)s” has become free. Accept it on your ticket page by %(deadline)s.")
-                % {"workshop": booking.session.title, "deadline": _deadline(booking.offer_expires_at)}
+                _(
+                    "A seat in the workshop “%(workshop)s” has become free. Accept it on "
+                    "your ticket page by %(deadline)s."
+                )
+                % {
+                    "workshop": booking.session.title,
+                    "deadline": _deadline(booking.offer_expires_at),
+                }
             ],
         )
 
 
 def organiser_message(registration, subject: str, body: str, key: str) -> None:
     with translation.override(registration.language):
-        _send(registration, "message", subject, [p for p in body.split("\n\n") if p.strip()], key=key)
+        _send(
+            registration, "message", subject, [p for p in body.split("\n\n") if p.strip()], key=key
+        )

@@ -27,13 +27,21 @@ def send_message(event, *, status: str, subject: str, body: str, actor) -> int:
     if not body or len(body) > 20000:
         raise EventError(_("The message is 1–20,000 characters."), code="bad_body", field="body")
     if event.anonymised_at:
-        raise EventError(_("The participants' data of this event were anonymised."), code="anonymised", status=409)
-    recipients = list(queries.participants(event, status).select_related("event__organiser")[: MAX_RECIPIENTS + 1])
+        raise EventError(
+            _("The participants' data of this event were anonymised."),
+            code="anonymised",
+            status=409,
+        )
+    recipients = list(
+        queries.participants(event, status).select_related("event__organiser")[: MAX_RECIPIENTS + 1]
+    )
     if len(recipients) > MAX_RECIPIENTS:
         raise EventError(_("Too many recipients at once."), code="too_many", status=422)
     message_id = secrets.token_hex(8)
     for registration in recipients:
-        mail.organiser_message(registration, subject, body, key=f"events:message:{message_id}:{registration.pk}")
+        mail.organiser_message(
+            registration, subject, body, key=f"events:message:{message_id}:{registration.pk}"
+        )
     log_action(
         "events.message.sent",
         actor=actor,

@@ -134,8 +134,12 @@ def register(
     if not (event.published and event.registration_open) or event.ends_at < now:
         raise EventError(_("Registration for this event is closed."), code="closed", status=409)
     if category.event_id != event.pk:
-        raise EventError(_("Choose a ticket category of this event."), code="bad_category", field="category")
-    if not permissions.may_register(user, event) or not permissions.may_take_category(user, category):
+        raise EventError(
+            _("Choose a ticket category of this event."), code="bad_category", field="category"
+        )
+    if not permissions.may_register(user, event) or not permissions.may_take_category(
+        user, category
+    ):
         raise EventError(
             _("Only people of the partnership's member organisations may register here."),
             code="members_only",
@@ -197,13 +201,18 @@ def register(
                 "events.registration.created",
                 organisation=event.organiser,
                 target=registration,
-                data={"event": event.pk, "category": category.pk, "status": status,
-                      "workshops": [b.session_id for b in booked]},
+                data={
+                    "event": event.pk,
+                    "category": category.pk,
+                    "status": status,
+                    "workshops": [b.session_id for b in booked],
+                },
             )
     except IntegrityError as exc:
-        if "one_live_registration_per_address" in str(exc) or Registration.objects.filter(
-            event=event, email=email, status__in=LIVE
-        ).exists():
+        if (
+            "one_live_registration_per_address" in str(exc)
+            or Registration.objects.filter(event=event, email=email, status__in=LIVE).exists()
+        ):
             raise _already_registered() from None
         raise
     return registration, secret
@@ -224,7 +233,9 @@ def book_workshop(registration: Registration, session: Session, *, actor=None) -
     registration = Registration.objects.select_for_update().get(pk=registration.pk)
     if registration.status not in (RegistrationStatus.CONFIRMED, RegistrationStatus.PENDING):
         raise EventError(
-            _("Workshops can be booked once you have a seat at the event."), code="no_seat", status=409
+            _("Workshops can be booked once you have a seat at the event."),
+            code="no_seat",
+            status=409,
         )
     [session] = _check_workshops(registration.event, [session])
     live = registration.bookings.filter(
@@ -232,7 +243,9 @@ def book_workshop(registration: Registration, session: Session, *, actor=None) -
     ).select_related("session")
     for other in live:
         if other.session_id == session.pk:
-            raise EventError(_("You are already booked for this workshop."), code="already_booked", status=409)
+            raise EventError(
+                _("You are already booked for this workshop."), code="already_booked", status=409
+            )
     _check_workshops(registration.event, [b.session for b in live] + [session])
     booking = _book(registration, session)
     log_action(
@@ -247,8 +260,14 @@ def book_workshop(registration: Registration, session: Session, *, actor=None) -
 
 @transaction.atomic
 def cancel_booking(booking: WorkshopBooking, *, actor=None) -> WorkshopBooking:
-    booking = WorkshopBooking.objects.select_for_update().select_related("session").get(pk=booking.pk)
-    if booking.status not in (BookingStatus.CONFIRMED, BookingStatus.WAITING, BookingStatus.OFFERED):
+    booking = (
+        WorkshopBooking.objects.select_for_update().select_related("session").get(pk=booking.pk)
+    )
+    if booking.status not in (
+        BookingStatus.CONFIRMED,
+        BookingStatus.WAITING,
+        BookingStatus.OFFERED,
+    ):
         return booking
     held = booking.status in (BookingStatus.CONFIRMED, BookingStatus.OFFERED)
     booking.status = BookingStatus.CANCELLED
@@ -266,7 +285,9 @@ def cancel_booking(booking: WorkshopBooking, *, actor=None) -> WorkshopBooking:
 
 
 @transaction.atomic
-def cancel_registration(registration: Registration, *, actor=None, reason: str = "") -> Registration:
+def cancel_registration(
+    registration: Registration, *, actor=None, reason: str = ""
+) -> Registration:
     """Cancel (by the participant's link or by the organiser); a freed seat goes to the next
     person waiting, as do freed workshop seats."""
     registration = Registration.objects.select_for_update().get(pk=registration.pk)
@@ -301,11 +322,20 @@ def cancel_registration(registration: Registration, *, actor=None, reason: str =
 def approve(registration: Registration, *, actor) -> Registration:
     registration = Registration.objects.select_for_update().get(pk=registration.pk)
     if registration.status != RegistrationStatus.PENDING:
-        raise EventError(_("Only registrations awaiting approval can be approved."), code="not_pending", status=409)
+        raise EventError(
+            _("Only registrations awaiting approval can be approved."),
+            code="not_pending",
+            status=409,
+        )
     registration.status = RegistrationStatus.CONFIRMED
     registration.save(update_fields=["status", "updated_at"])
     mail.registration_confirmed(registration)
-    log_action("events.registration.approved", actor=actor, organisation=registration.event.organiser, target=registration)
+    log_action(
+        "events.registration.approved",
+        actor=actor,
+        organisation=registration.event.organiser,
+        target=registration,
+    )
     return registration
 
 
@@ -313,14 +343,22 @@ def approve(registration: Registration, *, actor) -> Registration:
 def reject(registration: Registration, *, actor, reason: str = "") -> Registration:
     registration = Registration.objects.select_for_update().get(pk=registration.pk)
     if registration.status != RegistrationStatus.PENDING:
-        raise EventError(_("Only registrations awaiting approval can be declined."), code="not_pending", status=409)
+        raise EventError(
+            _("Only registrations awaiting approval can be declined."),
+            code="not_pending",
+            status=409,
+        )
     registration.status = RegistrationStatus.REJECTED
     registration.save(update_fields=["status", "updated_at"])
-    for booking in registration.bookings.filter(status__in=[BookingStatus.CONFIRMED, BookingStatus.OFFERED]):
+    for booking in registration.bookings.filter(
+        status__in=[BookingStatus.CONFIRMED, BookingStatus.OFFERED]
+    ):
         booking.status = BookingStatus.CANCELLED
         booking.save(update_fields=["status"])
         pass_session_seat(booking.session)
-    registration.bookings.filter(status=BookingStatus.WAITING).update(status=BookingStatus.CANCELLED)
+    registration.bookings.filter(status=BookingStatus.WAITING).update(
+        status=BookingStatus.CANCELLED
+    )
     pass_category_seat(registration.category, registration.organisation)
     mail.registration_rejected(registration, reason)
     log_action(

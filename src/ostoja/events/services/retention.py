@@ -22,13 +22,21 @@ from ..models import Answer, Event, Registration
 def run(*, now=None) -> dict:
     now = now or timezone.now()
     result = {"sensitive_answers": 0, "anonymised": 0}
-    for event in Event.objects.filter(ends_at__lte=now - dt.timedelta(days=1), sensitive_deleted_at__isnull=True):
+    for event in Event.objects.filter(
+        ends_at__lte=now - dt.timedelta(days=1), sensitive_deleted_at__isnull=True
+    ):
         with transaction.atomic():
-            deleted, _ = Answer.objects.filter(registration__event=event, question__sensitive=True).delete()
+            deleted, _ = Answer.objects.filter(
+                registration__event=event, question__sensitive=True
+            ).delete()
             event.sensitive_deleted_at = now
             event.save(update_fields=["sensitive_deleted_at"])
-            log_action("events.retention.sensitive_deleted", organisation=event.organiser, target=event,
-                       data={"answers": deleted})
+            log_action(
+                "events.retention.sensitive_deleted",
+                organisation=event.organiser,
+                target=event,
+                data={"answers": deleted},
+            )
             result["sensitive_answers"] += deleted
     for event in Event.objects.filter(anonymised_at__isnull=True, ends_at__lte=now):
         if event.ends_at + dt.timedelta(days=event.anonymise_after_days) > now:
@@ -39,13 +47,20 @@ def run(*, now=None) -> dict:
             count = 0
             for pk in regs.values_list("pk", flat=True):
                 Registration.objects.filter(pk=pk).update(
-                    name="—", email=f"anonymised-{pk}@invalid.invalid", user=None,
-                    organisation_name="", anonymised=True,
+                    name="—",
+                    email=f"anonymised-{pk}@invalid.invalid",
+                    user=None,
+                    organisation_name="",
+                    anonymised=True,
                 )
                 count += 1
             event.anonymised_at = now
             event.save(update_fields=["anonymised_at"])
-            log_action("events.retention.anonymised", organisation=event.organiser, target=event,
-                       data={"registrations": count})
+            log_action(
+                "events.retention.anonymised",
+                organisation=event.organiser,
+                target=event,
+                data={"registrations": count},
+            )
             result["anonymised"] += count
     return result

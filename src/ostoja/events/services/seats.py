@@ -52,9 +52,7 @@ def take_session_seat(session: Session) -> bool:
         Session.objects.filter(pk=session.pk).update(taken=F("taken") + 1)
         return True
     return bool(
-        Session.objects.filter(pk=session.pk, taken__lt=F("capacity")).update(
-            taken=F("taken") + 1
-        )
+        Session.objects.filter(pk=session.pk, taken__lt=F("capacity")).update(taken=F("taken") + 1)
     )
 
 

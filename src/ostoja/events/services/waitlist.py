@@ -39,7 +39,9 @@ def pass_category_seat(category: TicketCategory, leaver_organisation=None):
     """A seat of ``category`` was freed: offer it to the first eligible waiting person, or put
     it back on sale. Call inside the transaction that freed it."""
     seats.release_organisation_seat(category, leaver_organisation)
-    category = TicketCategory.objects.select_for_update().select_related("event").get(pk=category.pk)
+    category = (
+        TicketCategory.objects.select_for_update().select_related("event").get(pk=category.pk)
+    )
     waiting = Registration.objects.filter(
         category=category, status=RegistrationStatus.WAITING
     ).order_by("queue_position", "pk")[:CANDIDATES]
@@ -125,7 +127,9 @@ def accept_offer(registration: Registration, *, now=None) -> Registration:
     with transaction.atomic():
         registration = Registration.objects.select_for_update().get(pk=registration.pk)
         if registration.status != RegistrationStatus.OFFERED:
-            raise EventError(_("There is no open offer for this registration."), code="no_offer", status=409)
+            raise EventError(
+                _("There is no open offer for this registration."), code="no_offer", status=409
+            )
         expired = registration.offer_expires_at and registration.offer_expires_at <= now
         if expired:
             _expire_registration(registration)
@@ -151,9 +155,15 @@ def accept_offer(registration: Registration, *, now=None) -> Registration:
 def accept_workshop_offer(booking: WorkshopBooking, *, now=None) -> WorkshopBooking:
     now = now or timezone.now()
     with transaction.atomic():
-        booking = WorkshopBooking.objects.select_for_update().select_related("session__day__event").get(pk=booking.pk)
+        booking = (
+            WorkshopBooking.objects.select_for_update()
+            .select_related("session__day__event")
+            .get(pk=booking.pk)
+        )
         if booking.status != BookingStatus.OFFERED:
-            raise EventError(_("There is no open offer for this workshop."), code="no_offer", status=409)
+            raise EventError(
+                _("There is no open offer for this workshop."), code="no_offer", status=409
+            )
         expired = booking.offer_expires_at and booking.offer_expires_at <= now
         if expired:
             _expire_booking(booking)
@@ -181,14 +191,21 @@ def expire_offers(*, now=None) -> dict:
     ).values_list("pk", flat=True):
         with transaction.atomic():
             registration = Registration.objects.select_for_update().get(pk=pk)
-            if registration.status == RegistrationStatus.OFFERED and registration.offer_expires_at <= now:
+            if (
+                registration.status == RegistrationStatus.OFFERED
+                and registration.offer_expires_at <= now
+            ):
                 _expire_registration(registration)
                 counts["registrations"] += 1
     for pk in WorkshopBooking.objects.filter(
         status=BookingStatus.OFFERED, offer_expires_at__lte=now
     ).values_list("pk", flat=True):
         with transaction.atomic():
-            booking = WorkshopBooking.objects.select_for_update().select_related("session__day__event").get(pk=pk)
+            booking = (
+                WorkshopBooking.objects.select_for_update()
+                .select_related("session__day__event")
+                .get(pk=pk)
+            )
             if booking.status == BookingStatus.OFFERED and booking.offer_expires_at <= now:
                 _expire_booking(booking)
                 counts["workshops"] += 1
@@ -208,23 +225,33 @@ def move_in_queue(registration: Registration, *, new_rank: int, reason: str, act
     reason = " ".join(str(reason or "").split())
     if len(reason) < 5:
         raise EventError(
-            _("Give the reason for changing the order of the waiting list."), code="reason_required", field="reason"
+            _("Give the reason for changing the order of the waiting list."),
+            code="reason_required",
+            field="reason",
         )
     if len(reason) > 1000:
-        raise EventError(_("At most %(n)d characters.") % {"n": 1000}, code="too_long", field="reason")
+        raise EventError(
+            _("At most %(n)d characters.") % {"n": 1000}, code="too_long", field="reason"
+        )
     TicketCategory.objects.select_for_update().get(pk=registration.category_id)
     registration = Registration.objects.select_for_update().get(pk=registration.pk)
     if registration.status != RegistrationStatus.WAITING:
-        raise EventError(_("Only people on the waiting list can be moved."), code="not_waiting", status=409)
+        raise EventError(
+            _("Only people on the waiting list can be moved."), code="not_waiting", status=409
+        )
     queue = list(waiting_list(registration.category))
     old_rank = next(i for i, r in enumerate(queue, 1) if r.pk == registration.pk)
     try:
         new_rank = int(new_rank)
     except (TypeError, ValueError):
-        raise EventError(_("Enter a place on the list."), code="bad_rank", field="new_rank") from None
+        raise EventError(
+            _("Enter a place on the list."), code="bad_rank", field="new_rank"
+        ) from None
     if not 1 <= new_rank <= len(queue):
         raise EventError(
-            _("Enter a place between 1 and %(n)d.") % {"n": len(queue)}, code="bad_rank", field="new_rank"
+            _("Enter a place between 1 and %(n)d.") % {"n": len(queue)},
+            code="bad_rank",
+            field="new_rank",
         )
     queue.pop(old_rank - 1)
     queue.insert(new_rank - 1, registration)

@@ -8,4 +8,7 @@ class Command(BaseCommand):
 
     def handle(self, *args, **options):
         counts = expire_offers()
-        self.stdout.write(f"Expired offers: {counts['registrations']} seats, {counts['workshops']} workshop seats.")
+        self.stdout.write(
+            f"Expired offers: {counts['registrations']} seats, "
+            f"{counts['workshops']} workshop seats."
+        )
