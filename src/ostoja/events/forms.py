@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from django import forms
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from .models import EventKind, QuestionKind, SessionKind, Visibility
@@ -71,7 +72,7 @@ class RegistrationForm(forms.Form):
                 choices=[
                     (
                         str(s.pk),
-                        f"{s.starts_at:%d.%m %H:%M} · {s.title} ("
+                        f"{timezone.localtime(s.starts_at):%d.%m %H:%M} · {s.title} ("
                         + (
                             _("seats left: %(n)d") % {"n": max(0, s.capacity - s.taken)}
                             if s.capacity - s.taken > 0
