@@ -215,6 +215,14 @@ def order_inversions(results, ordered_emails):
     return inversions
 
 
+def late_confirmed(results, confirmed, waiting):
+    """Confirmed people whose request was sent after someone had already been told "waiting"
+    (a seat going to a later arrival): must be 0."""
+    confirmed, waiting = set(confirmed), set(waiting)
+    first_waiting_answer = min((r["done"] for r in results if r["email"] in waiting), default=1e18)
+    return sum(1 for r in results if r["email"] in confirmed and r["sent"] > first_waiting_answer)
+
+
 # --- phases ----------------------------------------------------------------------------------
 
 
@@ -443,13 +451,7 @@ def main():
             "category_taken": cat.taken,
             "waiting": len(waiting),
             "waiting_order_inversions": order_inversions(results, waiting),
-            "confirmed_after_a_waiting_answer": sum(
-                1
-                for r in results
-                if r["email"] in set(confirmed)
-                and r["sent"]
-                > min((x["done"] for x in results if x["email"] in set(waiting)), default=1e9)
-            ),
+            "confirmed_sent_after_a_waiting_answer": late_confirmed(results, confirmed, waiting),
             "p50_ms": round(pct([r["ms"] for r in ok], 50), 1),
             "p95_ms": round(pct([r["ms"] for r in ok], 95), 1),
             "p99_ms": round(pct([r["ms"] for r in ok], 99), 1),
@@ -500,7 +502,8 @@ def main():
         # --- check-in
         from ostoja.events.models import Checkin
 
-        secrets = [r["secret"] for r in results if r["email"] in set(confirmed) and r["secret"]]
+        confirmed_set = set(confirmed)
+        secrets = [r["secret"] for r in results if r["email"] in confirmed_set and r["secret"]]
         day1 = conf.checkin_lists.get(day=conf.days.first(), session__isnull=True)
         lat, answers, cwall = checkin_phase(
             args.port, day1.pk, token, secrets, args.scanners, args.dup
