@@ -54,23 +54,25 @@ def test_the_platforms_jobs_are_discovered_with_their_schedules():
             "45 2 * * *",
             "ostoja.safeguarding",
         ),
-<<<<<<< HEAD
         "certificates_expiry_reminders": (
             "certificates_remind",
             "0 8 * * *",
             "ostoja.certificates",
         ),
+<<<<<<< HEAD
         "network_charter_reminders": ("network_charter_reminders", "0 8 * * *", "ostoja.network"),
         "forum_digest_daily": ("forum_digest", "0 7 * * *", "ostoja.forum"),
         "forum_digest_weekly": ("forum_digest", "0 7 * * 1", "ostoja.forum"),
-=======
         "newsletter_send": ("newsletter_send", "* * * * *", "ostoja.newsletter"),
         "newsletter_read_bounces": (
             "newsletter_read_bounces",
             "*/15 * * * *",
             "ostoja.newsletter",
         ),
->>>>>>> newsletter
+=======
+        "events_expire_offers": ("events_expire_offers", "*/10 * * * *", "ostoja.events"),
+        "events_retention": ("events_retention", "50 3 * * *", "ostoja.events"),
+>>>>>>> events
     }
     assert all(j.description for j in jobs.values())
 

@@ -41,6 +41,7 @@ app_patterns = [
     path("", include("ostoja.certificates.urls")),
     path("", include("ostoja.forum.urls")),
     path("", include("ostoja.newsletter.urls")),
+    path("", include("ostoja.events.urls")),
 ]
 
 urlpatterns += i18n_patterns(*app_patterns, prefix_default_language=False)

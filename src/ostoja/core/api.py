@@ -148,6 +148,7 @@ API_APPS = [
     "ostoja.network",
     "ostoja.newsletter",
     "ostoja.pact",
+    "ostoja.events",
 ]
 
 for _app in API_APPS:

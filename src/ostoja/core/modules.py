@@ -138,5 +138,14 @@ MODULES: list[Module] = [
         public_url_name="newsletter:index",
         staff_url_name="newsletter:manage",
         roles=frozenset({Role.COORDINATOR}),
+        "events",
+        _("Events and the national conference"),
+        _(
+            "Meetings, webinars and the national conference: programme, registration with a "
+            "waiting list, QR tickets, check-in and certificates of attendance."
+        ),
+        public_url_name="events:list",
+        staff_url_name="events:manage_list",
+        roles=frozenset({Role.COORDINATOR, Role.ORGANISATION_MANAGER, Role.NETWORK_MEMBER}),
     ),
 ]

@@ -8,6 +8,7 @@ SCOPES: dict[str, str] = {
     "urllist": _("Download the URL block list"),
     "ntd": _("Answer notice-and-takedown requests"),
     "hsds": _("Import services into the directory"),
+    "checkin": _("Check participants in to events (scanner apps)"),
 }
 DEFAULT_SCOPES = ("reports", "match", "urllist")
 

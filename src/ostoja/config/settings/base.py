@@ -69,6 +69,7 @@ INSTALLED_APPS = [
     "ostoja.certificates",
     "ostoja.forum",
     "ostoja.newsletter",
+    "ostoja.events",
 ]
 
 MIDDLEWARE = [

@@ -128,6 +128,7 @@ DEMO_APPS = [
     "ostoja.pact",
     "ostoja.safeguarding",
     "ostoja.forum",
+    "ostoja.events",
 ]
 
 
