@@ -39,6 +39,7 @@ app_patterns = [
     path("", include("ostoja.safeguarding.urls")),
     path("", include("ostoja.network.urls")),
     path("", include("ostoja.certificates.urls")),
+    path("", include("ostoja.learning.urls")),
 ]
 
 urlpatterns += i18n_patterns(*app_patterns, prefix_default_language=False)

@@ -147,6 +147,7 @@ API_APPS = [
     "ostoja.directory",
     "ostoja.network",
     "ostoja.pact",
+    "ostoja.learning",
 ]
 
 for _app in API_APPS:

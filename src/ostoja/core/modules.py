@@ -117,4 +117,14 @@ MODULES: list[Module] = [
         staff_url_name="pact:workspace",
         roles=frozenset({Role.AUTHORITY_OFFICER, Role.COORDINATOR}),
     ),
+    Module(
+        "learning",
+        _("Training, supervision and consultations"),
+        _(
+            "Training courses in editions with completion certificates, supervision groups "
+            "for their graduates, and consultations with experts by phone, video or in writing."
+        ),
+        staff_url_name="learning:index",
+        roles=frozenset({Role.NETWORK_MEMBER, Role.ORGANISATION_MANAGER, Role.COORDINATOR}),
+    ),
 ]

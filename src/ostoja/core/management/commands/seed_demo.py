@@ -126,6 +126,7 @@ DEMO_APPS = [
     "ostoja.network",
     "ostoja.pact",
     "ostoja.safeguarding",
+    "ostoja.learning",
 ]
 
 
