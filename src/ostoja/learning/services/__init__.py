@@ -6,6 +6,7 @@ from .consultations import (  # noqa: F401
     book_consultation,
     close_consultation,
     consultation_statistics,
+    expert_slots,
     free_slots,
     post_message,
     send_reminders,
