@@ -4,6 +4,7 @@ completion signal that opens supervision."""
 from __future__ import annotations
 
 import pytest
+from django.utils import translation
 
 from ostoja.audit.models import AuditEntry
 from ostoja.certificates.models import Certificate, CertificateState
@@ -168,7 +169,7 @@ def test_edition_bad_input_is_refused(coordinator, kwargs, fragment):
         "capacity": 10,
     }
     args.update(kwargs)
-    with pytest.raises(LearningError) as exc:
+    with translation.override("en"), pytest.raises(LearningError) as exc:
         services.create_edition(actor=coordinator, **args)
     assert fragment in str(exc.value)
 

@@ -13,6 +13,14 @@ from django.utils.translation import gettext_lazy as _
 from ostoja.organisations.roles import Role
 
 
+def _app_text(label: str, attribute: str):
+    """A lazily translated text an app declares on its AppConfig (e.g. its card's summary)."""
+    from django.apps import apps
+    from django.utils.functional import lazy
+
+    return lazy(lambda: str(getattr(apps.get_app_config(label), attribute)), str)()
+
+
 @dataclass(frozen=True)
 class Module:
     key: str
@@ -119,11 +127,9 @@ MODULES: list[Module] = [
     ),
     Module(
         "learning",
-        _("Training, supervision and consultations"),
-        _(
-            "Training courses in editions with completion certificates, supervision groups "
-            "for their graduates, and consultations with experts by phone, video or in writing."
-        ),
+        # The app's own strings (translated in its catalogue), looked up when shown.
+        _app_text("learning", "verbose_name"),
+        _app_text("learning", "summary"),
         staff_url_name="learning:index",
         roles=frozenset({Role.NETWORK_MEMBER, Role.ORGANISATION_MANAGER, Role.COORDINATOR}),
     ),

@@ -147,7 +147,7 @@ class ConsultationForm(ChildDataConfirmMixin):
         label=_("How"), choices=ConsultationRequest.Channel.choices, widget=forms.RadioSelect
     )
     subject = forms.CharField(
-        label=_("Subject"),
+        label=_("Subject of the question"),
         max_length=200,
         help_text=_("Describe the question, never the child: no names, dates of birth or PESEL."),
     )

@@ -23,6 +23,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 USER = settings.AUTH_USER_MODEL
 
@@ -165,7 +166,7 @@ class Enrolment(models.Model):
         ENROLLED = "enrolled", _("in the cohort")
         WAITING = "waiting", _("on the waiting list")
         WITHDRAWN = "withdrawn", _("withdrawn")
-        COMPLETED = "completed", _("completed")
+        COMPLETED = "completed", pgettext_lazy("enrolment state", "completed")
         NOT_COMPLETED = "not_completed", _("did not complete")
 
     edition = models.ForeignKey(Edition, on_delete=models.CASCADE, related_name="enrolments")
@@ -322,7 +323,7 @@ class AvailabilityRule(models.Model):
 
 class ConsultationRequest(models.Model):
     class Channel(models.TextChoices):
-        PHONE = "phone", _("phone")
+        PHONE = "phone", pgettext_lazy("consultation channel", "phone")
         VIDEO = "video", _("video call")
         EMAIL = "email", _("written (inside the platform)")
 
@@ -346,7 +347,7 @@ class ConsultationRequest(models.Model):
     urgency = models.CharField(
         _("urgency"), max_length=10, choices=Urgency.choices, default=Urgency.NORMAL
     )
-    channel = models.CharField(_("channel"), max_length=10, choices=Channel.choices)
+    channel = models.CharField(pgettext_lazy("consultation", "channel"), max_length=10, choices=Channel.choices)
     subject = models.CharField(_("subject (no names of children)"), max_length=200)
     expert = models.ForeignKey(
         USER, null=True, blank=True, on_delete=models.PROTECT, related_name="expert_consultations"

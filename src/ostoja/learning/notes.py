@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from ostoja.safeguarding import crypto
 
-CONTEXT = "learning.supervisionnote.body"
+CONTEXT = "learning:supervisionnote:body"
 
 
 def seal(text: str) -> str:

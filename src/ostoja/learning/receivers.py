@@ -7,7 +7,7 @@ from django.dispatch import receiver
 from .signals import training_completed
 
 
-@receiver(training_completed, dispatch_uid="learning.supervision.eligibility")
+@receiver(training_completed, dispatch_uid="learning:supervision-eligibility")
 def grant_supervision(sender, *, enrolment, user, **kwargs):
     from .services.supervision import grant_eligibility
 

@@ -256,10 +256,10 @@ def _invite(request, booking, *, key: str, rescheduled: bool) -> None:
         def body(user=user):
             other = booking.expert if user.pk == request.requester_id else request.requester
             return gettext(
-                "%(channel)s consultation with %(other)s on %(when)s. The calendar invitation is "
-                "attached. Details and the way to connect are on the consultation's page."
+                "Consultation (%(channel)s) with %(other)s on %(when)s. The calendar invitation "
+                "is attached. Details and the way to connect are on the consultation's page."
             ) % {
-                "channel": request.get_channel_display().capitalize(),
+                "channel": request.get_channel_display(),
                 "other": other,
                 "when": date_format(timezone.localtime(booking.starts_at), "DATETIME_FORMAT"),
             }
@@ -428,7 +428,7 @@ def send_reminders(*, now=None) -> int:
                     subject=lambda when=when: gettext("Reminder: consultation on %(when)s")
                     % {"when": date_format(when, "DATETIME_FORMAT")},
                     body=lambda: gettext(
-                        "A reminder of your %(channel)s consultation on %(when)s."
+                        "A reminder: consultation (%(channel)s) on %(when)s."
                     )
                     % {
                         "channel": request.get_channel_display(),
