@@ -102,7 +102,13 @@ def expert(areas=("diagnosis",), weekdays=range(7), **kwargs):
         user,
         actor=user,
         rules=[
-            {"weekday": d, "start_time": dt.time(9), "end_time": dt.time(12), "slot_minutes": 45, "buffer_minutes": 15}
+            {
+                "weekday": d,
+                "start_time": dt.time(9),
+                "end_time": dt.time(12),
+                "slot_minutes": 45,
+                "buffer_minutes": 15,
+            }
             for d in weekdays
         ],
     )

@@ -90,9 +90,9 @@ def _edition_pk(w):
 
 def _expect(**by_role) -> dict:
     """Anonymous → login; the listed roles get their status; every other role 403."""
-    result = {role: 403 for role in ALL_ROLES}
+    result = dict.fromkeys(ALL_ROLES, 403)
     result[ANON] = 302
-    result.update({k: v for k, v in by_role.items()})
+    result.update(by_role)
     return result
 
 

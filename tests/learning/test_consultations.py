@@ -8,7 +8,6 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from django.urls import reverse
-from django.utils import timezone
 from icalendar import Calendar
 
 from ostoja.learning import services, slots
@@ -38,7 +37,12 @@ def test_windows_are_cut_into_slots_with_buffers():
 def test_taken_slots_and_past_slots_are_not_offered():
     w = slots.Window(0, dt.time(9), dt.time(12), 45, 15)
     start = dt.datetime(2027, 3, 1, 9, 30, tzinfo=WARSAW)
-    taken = [(dt.datetime(2027, 3, 1, 10, 0, tzinfo=WARSAW), dt.datetime(2027, 3, 1, 10, 45, tzinfo=WARSAW))]
+    taken = [
+        (
+            dt.datetime(2027, 3, 1, 10, 0, tzinfo=WARSAW),
+            dt.datetime(2027, 3, 1, 10, 45, tzinfo=WARSAW),
+        )
+    ]
     got = slots.weekly_slots([w], start=start, days=7, tz=WARSAW, taken=taken)
     times = [s.starts_at.strftime("%d %H:%M") for s in got]
     assert times == ["01 11:00", "08 09:00", "08 10:00", "08 11:00"]
@@ -89,13 +93,23 @@ def test_only_professionals_of_member_organisations_ask():
     org = outsider.memberships.first().organisation
     with pytest.raises(NotAllowed):
         services.ask_consultation(
-            actor=outsider, organisation=org, topic="legal", urgency="normal", channel="phone", subject="x"
+            actor=outsider,
+            organisation=org,
+            topic="legal",
+            urgency="normal",
+            channel="phone",
+            subject="x",
         )
     # A member asking on behalf of an organisation that is not theirs.
     member = professional()
     with pytest.raises(NotAllowed):
         services.ask_consultation(
-            actor=member, organisation=partner_org(), topic="legal", urgency="normal", channel="phone", subject="x"
+            actor=member,
+            organisation=partner_org(),
+            topic="legal",
+            urgency="normal",
+            channel="phone",
+            subject="x",
         )
     assert not ConsultationRequest.objects.exists()
 
@@ -118,8 +132,13 @@ def test_phone_consultation_is_booked_and_both_get_an_ics_invitation():
         cal = Calendar.from_ical(attachment["content"])
         [event] = cal.walk("VEVENT")
         assert event.decoded("dtstart") == booking.starts_at
-        assert {str(a) for a in event.get("attendee")} == {f"mailto:{user.email}", f"mailto:{ex.email}"}
-        assert request.subject not in mail.body_text and request.subject not in attachment["content"]
+        assert {str(a) for a in event.get("attendee")} == {
+            f"mailto:{user.email}",
+            f"mailto:{ex.email}",
+        }
+        assert (
+            request.subject not in mail.body_text and request.subject not in attachment["content"]
+        )
     # The slot is gone from the offer.
     assert slot not in services.expert_slots(ex)
 
@@ -197,7 +216,9 @@ def test_rescheduling_keeps_the_expert_and_updates_the_same_calendar_event():
     request.refresh_from_db()
     assert [e for e, _ in services.free_slots(request)] == [ex]
     with pytest.raises(LearningError) as exc:
-        services.book_consultation(request, actor=user, expert=other, starts_at=offers[other][0].starts_at)
+        services.book_consultation(
+            request, actor=user, expert=other, starts_at=offers[other][0].starts_at
+        )
     assert exc.value.code == "other_expert"
     later = services.expert_slots(ex)[1]
     services.book_consultation(request, actor=user, expert=ex, starts_at=later.starts_at)
@@ -224,9 +245,13 @@ def test_only_the_asker_books():
 def test_written_consultation_runs_in_the_platform_and_mails_only_notify():
     ex = expert(areas=["psychological"])
     user = professional()
-    request = _ask(user, channel="email", topic="psychological", message="Pytanie o wsparcie terapeutyczne.")
+    request = _ask(
+        user, channel="email", topic="psychological", message="Pytanie o wsparcie terapeutyczne."
+    )
     assert request.expert == ex
-    services.post_message(request, actor=ex, body="Odpowiedź eksperta: proponuję kontakt z poradnią.")
+    services.post_message(
+        request, actor=ex, body="Odpowiedź eksperta: proponuję kontakt z poradnią."
+    )
     request.refresh_from_db()
     assert request.state == "answered" and request.first_response_at is not None
     assert ConsultationMessage.objects.filter(request=request).count() == 2
@@ -326,7 +351,13 @@ def test_availability_bad_input(client):
     login(client, ex)
     response = client.post(
         reverse("learning:availability"),
-        {"slot_minutes": "45", "buffer_minutes": "15", "start_0": "12:00", "end_0": "09:00", "start_1": "10:00"},
+        {
+            "slot_minutes": "45",
+            "buffer_minutes": "15",
+            "start_0": "12:00",
+            "end_0": "09:00",
+            "start_1": "10:00",
+        },
     )
     assert response.status_code == 422
     assert ex.availability.count() == 7  # unchanged

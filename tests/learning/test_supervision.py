@@ -35,7 +35,10 @@ def test_booking_through_the_page_without_training_is_refused_with_403(client):
     login(client, user)
     response = client.post(reverse("learning:group_book", args=[g.pk]))
     assert response.status_code == 403
-    assert "ukończyły szkolenie" in response.content.decode() or "completed a training" in response.content.decode()
+    assert (
+        "ukończyły szkolenie" in response.content.decode()
+        or "completed a training" in response.content.decode()
+    )
     assert not SupervisionBooking.objects.exists()
 
 
@@ -60,10 +63,19 @@ def test_meetings_follow_the_recurring_schedule_in_wall_clock_time():
     tz = timezone.get_current_timezone()
     first = dt.datetime(2026, 10, 19, 17, 0, tzinfo=tz)
     g = services.create_group(
-        actor=None, title="G", supervisor=supervisor, max_size=3, first_meeting=first, every_weeks=1, meetings_count=2
+        actor=None,
+        title="G",
+        supervisor=supervisor,
+        max_size=3,
+        first_meeting=first,
+        every_weeks=1,
+        meetings_count=2,
     )
     local = [timezone.localtime(m.starts_at) for m in g.meetings.all()]
-    assert [(m.date().isoformat(), m.hour) for m in local] == [("2026-10-19", 17), ("2026-10-26", 17)]
+    assert [(m.date().isoformat(), m.hour) for m in local] == [
+        ("2026-10-19", 17),
+        ("2026-10-26", 17),
+    ]
 
 
 def test_notes_are_encrypted_and_readable_only_by_the_supervisor():
@@ -76,7 +88,9 @@ def test_notes_are_encrypted_and_readable_only_by_the_supervisor():
     with connection.cursor() as cur:
         cur.execute("SELECT body_encrypted FROM learning_supervisionnote")
         assert "interwencj" not in cur.fetchone()[0]
-    assert [t for _, t in services.read_notes(meeting, supervisor)] == ["Omówiliśmy trudną interwencję."]
+    assert [t for _, t in services.read_notes(meeting, supervisor)] == [
+        "Omówiliśmy trudną interwencję."
+    ]
     coordinator = make_user("coordinator")
     with pytest.raises(NotAllowed):
         services.read_notes(meeting, coordinator)

@@ -131,7 +131,9 @@ def test_only_the_editions_trainers_mark_attendance():
     user = professional()
     enrolment = services.enrol(ed, user, actor=user)
     with pytest.raises(NotAllowed):
-        services.mark_attendance(ed.sessions.first(), actor=other_trainer, present_ids=[enrolment.pk])
+        services.mark_attendance(
+            ed.sessions.first(), actor=other_trainer, present_ids=[enrolment.pk]
+        )
     with pytest.raises(NotAllowed):
         services.mark_attendance(ed.sessions.first(), actor=user, present_ids=[enrolment.pk])
 

@@ -70,14 +70,23 @@ class EditionForm(forms.Form):
         required=False,
         empty_label=_("— a new course —"),
     )
-    course_title = forms.CharField(label=_("Title of the new course"), max_length=200, required=False)
+    course_title = forms.CharField(
+        label=_("Title of the new course"), max_length=200, required=False
+    )
     course_description = forms.CharField(
-        label=_("Description of the new course"), widget=forms.Textarea(attrs={"rows": 3}), required=False
+        label=_("Description of the new course"),
+        widget=forms.Textarea(attrs={"rows": 3}),
+        required=False,
     )
     certificate_valid_months = forms.IntegerField(
-        label=_("Certificate valid for (months; empty: no expiry)"), required=False, min_value=1, max_value=240
+        label=_("Certificate valid for (months; empty: no expiry)"),
+        required=False,
+        min_value=1,
+        max_value=240,
     )
-    name = forms.CharField(label=_("Edition"), max_length=120, help_text=_("For example “Spring 2027”."))
+    name = forms.CharField(
+        label=_("Edition"), max_length=120, help_text=_("For example “Spring 2027”.")
+    )
     starts_on = forms.DateField(label=_("Starts on"), widget=DateInput)
     ends_on = forms.DateField(label=_("Ends on"), widget=DateInput)
     capacity = forms.IntegerField(label=_("Places in the cohort"), min_value=1, max_value=10000)
@@ -109,11 +118,15 @@ class SessionForm(forms.Form):
 
 class GroupForm(forms.Form):
     title = forms.CharField(label=_("Group"), max_length=200)
-    supervisor = forms.ModelChoiceField(label=_("Supervisor"), queryset=_users_flagged("is_supervisor"))
+    supervisor = forms.ModelChoiceField(
+        label=_("Supervisor"), queryset=_users_flagged("is_supervisor")
+    )
     max_size = forms.IntegerField(label=_("Maximum size"), min_value=1, max_value=100, initial=10)
     first_meeting = forms.DateTimeField(label=_("First meeting"), widget=DateTimeInput)
     every_weeks = forms.IntegerField(label=_("Every … weeks"), min_value=1, max_value=52, initial=4)
-    meetings_count = forms.IntegerField(label=_("Number of meetings"), min_value=1, max_value=52, initial=6)
+    meetings_count = forms.IntegerField(
+        label=_("Number of meetings"), min_value=1, max_value=52, initial=6
+    )
     duration_minutes = forms.IntegerField(
         label=_("Length (minutes)"), min_value=15, max_value=600, initial=120
     )
@@ -140,7 +153,9 @@ class NoteForm(ChildDataConfirmMixin):
 
 
 class ConsultationForm(ChildDataConfirmMixin):
-    organisation = forms.ModelChoiceField(label=_("On behalf of"), queryset=Organisation.objects.none())
+    organisation = forms.ModelChoiceField(
+        label=_("On behalf of"), queryset=Organisation.objects.none()
+    )
     topic = forms.ChoiceField(label=_("Topic"), choices=Topic.choices)
     urgency = forms.ChoiceField(label=_("Urgency"), choices=ConsultationRequest.Urgency.choices)
     channel = forms.ChoiceField(
@@ -157,7 +172,15 @@ class ConsultationForm(ChildDataConfirmMixin):
         required=False,
         max_length=10000,
     )
-    field_order = ["organisation", "topic", "urgency", "channel", "subject", "message", "confirm_child_data"]
+    field_order = [
+        "organisation",
+        "topic",
+        "urgency",
+        "channel",
+        "subject",
+        "message",
+        "confirm_child_data",
+    ]
 
     def __init__(self, *args, organisations=None, **kwargs):
         super().__init__(*args, **kwargs)
@@ -167,21 +190,31 @@ class ConsultationForm(ChildDataConfirmMixin):
 
 
 class ReplyForm(ChildDataConfirmMixin):
-    body = forms.CharField(label=_("Message"), widget=forms.Textarea(attrs={"rows": 5}), max_length=10000)
+    body = forms.CharField(
+        label=_("Message"), widget=forms.Textarea(attrs={"rows": 5}), max_length=10000
+    )
     field_order = ["body", "confirm_child_data"]
 
 
 class AvailabilityForm(forms.Form):
     """One weekly window per weekday (empty: not available that day)."""
 
-    slot_minutes = forms.IntegerField(label=_("Consultation length (minutes)"), min_value=15, max_value=240, initial=45)
-    buffer_minutes = forms.IntegerField(label=_("Break after each (minutes)"), min_value=0, max_value=120, initial=15)
+    slot_minutes = forms.IntegerField(
+        label=_("Consultation length (minutes)"), min_value=15, max_value=240, initial=45
+    )
+    buffer_minutes = forms.IntegerField(
+        label=_("Break after each (minutes)"), min_value=0, max_value=120, initial=15
+    )
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         for n, name in enumerate(WEEKDAYS):
-            self.fields[f"start_{n}"] = forms.TimeField(label=_("%(day)s from") % {"day": name}, required=False, widget=TimeInput)
-            self.fields[f"end_{n}"] = forms.TimeField(label=_("%(day)s until") % {"day": name}, required=False, widget=TimeInput)
+            self.fields[f"start_{n}"] = forms.TimeField(
+                label=_("%(day)s from") % {"day": name}, required=False, widget=TimeInput
+            )
+            self.fields[f"end_{n}"] = forms.TimeField(
+                label=_("%(day)s until") % {"day": name}, required=False, widget=TimeInput
+            )
 
     def rows(self):
         return [(WEEKDAYS[n], self[f"start_{n}"], self[f"end_{n}"]) for n in range(7)]

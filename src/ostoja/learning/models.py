@@ -95,7 +95,9 @@ class Edition(models.Model):
     min_attendance_percent = models.PositiveSmallIntegerField(
         _("attendance needed for completion (%)"), default=80
     )
-    requires_assessment = models.BooleanField(_("a passed final assessment is needed"), default=True)
+    requires_assessment = models.BooleanField(
+        _("a passed final assessment is needed"), default=True
+    )
     trainers = models.ManyToManyField(USER, related_name="trained_editions", blank=True)
     state = models.CharField(max_length=16, choices=State.choices, default=State.OPEN)
     created_at = models.DateTimeField(auto_now_add=True)
@@ -203,6 +205,10 @@ class Attendance(models.Model):
             models.UniqueConstraint(fields=["session", "enrolment"], name="learning_attendance")
         ]
 
+    def __str__(self) -> str:
+        # An id only: this string is what the audit log shows as the target.
+        return f"#{self.pk}"
+
 
 # --- supervision ------------------------------------------------------------------------------
 
@@ -218,6 +224,10 @@ class SupervisionEligibility(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["user", "source_key"], name="learning_eligibility")
         ]
+
+    def __str__(self) -> str:
+        # An id only: this string is what the audit log shows as the target.
+        return f"#{self.pk}"
 
 
 class SupervisionGroup(models.Model):
@@ -267,6 +277,10 @@ class SupervisionBooking(models.Model):
             )
         ]
 
+    def __str__(self) -> str:
+        # An id only: this string is what the audit log shows as the target.
+        return f"#{self.pk}"
+
 
 class SupervisionAttendance(models.Model):
     meeting = models.ForeignKey(
@@ -282,6 +296,10 @@ class SupervisionAttendance(models.Model):
             models.UniqueConstraint(fields=["meeting", "booking"], name="learning_sv_attendance")
         ]
 
+    def __str__(self) -> str:
+        # An id only: this string is what the audit log shows as the target.
+        return f"#{self.pk}"
+
 
 class SupervisionNote(models.Model):
     """The supervisor's own note on a meeting. Only its author ever reads it; the text is
@@ -296,6 +314,10 @@ class SupervisionNote(models.Model):
 
     class Meta:
         ordering = ["created_at", "pk"]
+
+    def __str__(self) -> str:
+        # An id only: this string is what the audit log shows as the target.
+        return f"#{self.pk}"
 
 
 # --- consultations ----------------------------------------------------------------------------
@@ -319,6 +341,10 @@ class AvailabilityRule(models.Model):
                 condition=Q(end_time__gt=models.F("start_time")), name="learning_rule_times"
             ),
         ]
+
+    def __str__(self) -> str:
+        # An id only: this string is what the audit log shows as the target.
+        return f"#{self.pk}"
 
 
 class ConsultationRequest(models.Model):
@@ -347,7 +373,9 @@ class ConsultationRequest(models.Model):
     urgency = models.CharField(
         _("urgency"), max_length=10, choices=Urgency.choices, default=Urgency.NORMAL
     )
-    channel = models.CharField(pgettext_lazy("consultation", "channel"), max_length=10, choices=Channel.choices)
+    channel = models.CharField(
+        pgettext_lazy("consultation", "channel"), max_length=10, choices=Channel.choices
+    )
     subject = models.CharField(_("subject (no names of children)"), max_length=200)
     expert = models.ForeignKey(
         USER, null=True, blank=True, on_delete=models.PROTECT, related_name="expert_consultations"
@@ -394,6 +422,10 @@ class ConsultationBooking(models.Model):
             ),
         ]
 
+    def __str__(self) -> str:
+        # An id only: this string is what the audit log shows as the target.
+        return f"#{self.pk}"
+
 
 class ConsultationMessage(models.Model):
     request = models.ForeignKey(
@@ -406,3 +438,7 @@ class ConsultationMessage(models.Model):
 
     class Meta:
         ordering = ["created_at", "pk"]
+
+    def __str__(self) -> str:
+        # An id only: this string is what the audit log shows as the target.
+        return f"#{self.pk}"

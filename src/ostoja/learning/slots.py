@@ -69,9 +69,7 @@ def weekly_slots(
 def is_offered(windows: Iterable[Window], starts_at: dt.datetime, *, tz: ZoneInfo) -> Slot | None:
     """The slot of ``windows`` beginning exactly at ``starts_at``, or None."""
     local = starts_at.astimezone(tz)
-    for slot in weekly_slots(
-        windows, start=local - dt.timedelta(seconds=1), days=0, tz=tz
-    ):
+    for slot in weekly_slots(windows, start=local - dt.timedelta(seconds=1), days=0, tz=tz):
         if slot.starts_at == local:
             return slot
     return None

@@ -16,7 +16,9 @@ urlpatterns = [
     path("learning/sessions/<int:pk>/attendance/", views.attendance, name="attendance"),
     path("learning/editions/<int:pk>/assessment/", views.assessment, name="assessment"),
     path("learning/editions/<int:pk>/close/", views.edition_close, name="edition_close"),
-    path("learning/editions/<int:pk>/certificate.pdf", views.certificate_pdf, name="certificate_pdf"),
+    path(
+        "learning/editions/<int:pk>/certificate.pdf", views.certificate_pdf, name="certificate_pdf"
+    ),
     # supervision
     path("learning/supervision/", views.supervision, name="supervision"),
     path("learning/supervision/new/", views.group_new, name="group_new"),
@@ -28,10 +30,24 @@ urlpatterns = [
     path("learning/consultations/", views.consultations, name="consultations"),
     path("learning/consultations/ask/", views.consultation_new, name="consultation_new"),
     path("learning/consultations/<int:pk>/", views.consultation, name="consultation"),
-    path("learning/consultations/<int:pk>/book/", views.consultation_book, name="consultation_book"),
-    path("learning/consultations/<int:pk>/reply/", views.consultation_reply, name="consultation_reply"),
-    path("learning/consultations/<int:pk>/close/", views.consultation_close, name="consultation_close"),
-    path("learning/consultations/<int:pk>/invitation.ics", views.consultation_ics, name="consultation_ics"),
+    path(
+        "learning/consultations/<int:pk>/book/", views.consultation_book, name="consultation_book"
+    ),
+    path(
+        "learning/consultations/<int:pk>/reply/",
+        views.consultation_reply,
+        name="consultation_reply",
+    ),
+    path(
+        "learning/consultations/<int:pk>/close/",
+        views.consultation_close,
+        name="consultation_close",
+    ),
+    path(
+        "learning/consultations/<int:pk>/invitation.ics",
+        views.consultation_ics,
+        name="consultation_ics",
+    ),
     path("learning/availability/", views.availability, name="availability"),
     path("learning/consultations/statistics/", views.statistics, name="statistics"),
 ]

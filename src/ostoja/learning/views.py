@@ -63,7 +63,9 @@ def index(request):
         request,
         "learning/index.html",
         {
-            "open_editions": Edition.objects.filter(state=Edition.State.OPEN).select_related("course"),
+            "open_editions": Edition.objects.filter(state=Edition.State.OPEN).select_related(
+                "course"
+            ),
             "enrolments": enrolments,
             "trained": user.trained_editions.select_related("course"),
             "can_enrol": permissions.can_enrol(user),
@@ -140,7 +142,9 @@ def edition_new(request):
             _form_error(form, exc)
         else:
             return redirect("learning:edition_manage", pk=edition.pk)
-    return render(request, "learning/edition_new.html", {"form": form}, status=422 if form.errors else 200)
+    return render(
+        request, "learning/edition_new.html", {"form": form}, status=422 if form.errors else 200
+    )
 
 
 def _edition(pk) -> Edition:
@@ -221,9 +225,7 @@ def edition_manage(request, pk):
         .order_by("user__full_name", "user__email")
     )
     marks = {
-        (a.session_id, a.enrolment_id): a.present
-        for s in sessions
-        for a in s.attendance.all()
+        (a.session_id, a.enrolment_id): a.present for s in sessions for a in s.attendance.all()
     }
     rows = [(e, services.attendance_summary(e)) for e in cohort]
     return render(
@@ -233,7 +235,9 @@ def edition_manage(request, pk):
             "edition": edition,
             "sessions": [(s, [(e, marks.get((s.pk, e.pk))) for e in cohort]) for s in sessions],
             "rows": rows,
-            "waiting": edition.enrolments.filter(state=Enrolment.State.WAITING).select_related("user"),
+            "waiting": edition.enrolments.filter(state=Enrolment.State.WAITING).select_related(
+                "user"
+            ),
             "session_form": forms.SessionForm(),
         },
     )
@@ -248,7 +252,9 @@ def session_add(request, pk):
     if not form.is_valid():
         return _refused(
             request,
-            LearningError(" ".join(m for errs in form.errors.values() for m in errs), code="invalid"),
+            LearningError(
+                " ".join(m for errs in form.errors.values() for m in errs), code="invalid"
+            ),
             back,
         )
     try:
@@ -273,7 +279,9 @@ def attendance(request, pk):
     edition = _runner_edition(request, session.edition_id)
     back = reverse("learning:edition_manage", args=[edition.pk])
     try:
-        services.mark_attendance(session, actor=request.user, present_ids=_ids(request.POST.getlist("present")))
+        services.mark_attendance(
+            session, actor=request.user, present_ids=_ids(request.POST.getlist("present"))
+        )
     except LearningError as exc:
         return _refused(request, exc, back)
     messages.success(request, _("Attendance saved: %(session)s.") % {"session": session.title})
@@ -286,7 +294,9 @@ def assessment(request, pk):
     edition = _runner_edition(request, pk)
     back = reverse("learning:edition_manage", args=[edition.pk])
     try:
-        enrolment = get_object_or_404(Enrolment, edition=edition, pk=_ids([request.POST.get("enrolment", "")])[0])
+        enrolment = get_object_or_404(
+            Enrolment, edition=edition, pk=_ids([request.POST.get("enrolment", "")])[0]
+        )
         passed = request.POST.get("passed")
         if passed not in ("yes", "no"):
             raise LearningError(_("Choose passed or not passed."), code="malformed")
@@ -341,13 +351,13 @@ def certificate_pdf(request, pk):
 @permission_required(permissions.can_see_supervision)
 def supervision(request):
     user = request.user
-    groups = list(SupervisionGroup.objects.select_related("supervisor").prefetch_related("meetings"))
+    groups = list(
+        SupervisionGroup.objects.select_related("supervisor").prefetch_related("meetings")
+    )
     booked = set(
         SupervisionBooking.objects.filter(user=user, active=True).values_list("group_id", flat=True)
     )
-    taken = {
-        g.pk: g.bookings.filter(active=True).count() for g in groups
-    }
+    taken = {g.pk: g.bookings.filter(active=True).count() for g in groups}
     return render(
         request,
         "learning/supervision.html",
@@ -372,7 +382,9 @@ def group_new(request):
             _form_error(form, exc)
         else:
             return redirect("learning:group", pk=group.pk)
-    return render(request, "learning/group_new.html", {"form": form}, status=422 if form.errors else 200)
+    return render(
+        request, "learning/group_new.html", {"form": form}, status=422 if form.errors else 200
+    )
 
 
 @require_http_methods(["GET", "POST"])
@@ -385,7 +397,9 @@ def group(request, pk):
     meetings = list(group.meetings.all())
     bookings = list(group.bookings.filter(active=True).select_related("user"))
     if request.method == "POST":
-        meeting = get_object_or_404(SupervisionMeeting, group=group, pk=request.POST.get("meeting") or 0)
+        meeting = get_object_or_404(
+            SupervisionMeeting, group=group, pk=request.POST.get("meeting") or 0
+        )
         try:
             services.mark_meeting_attendance(
                 meeting, actor=request.user, present_ids=_ids(request.POST.getlist("present"))
@@ -488,7 +502,9 @@ def consultations(request):
 @require_http_methods(["GET", "POST"])
 @permission_required(permissions.can_ask_consultation)
 def consultation_new(request):
-    organisations = Organisation.objects.filter(pk__in=membership.partner_organisation_ids(request.user))
+    organisations = Organisation.objects.filter(
+        pk__in=membership.partner_organisation_ids(request.user)
+    )
     form = forms.ConsultationForm(request.POST or None, organisations=organisations)
     if request.method == "POST" and form.is_valid():
         d = form.cleaned_data
@@ -508,7 +524,10 @@ def consultation_new(request):
         else:
             return redirect("learning:consultation", pk=consultation.pk)
     return render(
-        request, "learning/consultation_new.html", {"form": form}, status=422 if form.errors else 200
+        request,
+        "learning/consultation_new.html",
+        {"form": form},
+        status=422 if form.errors else 200,
     )
 
 
@@ -533,7 +552,9 @@ def _consultation_page(request, consultation, *, reply_form=None, status=200):
     ):
         offers = [(e, s[:24]) for e, s in services.free_slots(consultation)]
     expert_profile = (
-        Practitioner.objects.filter(user_id=consultation.expert_id).first() if consultation.expert_id else None
+        Practitioner.objects.filter(user_id=consultation.expert_id).first()
+        if consultation.expert_id
+        else None
     )
     response = render(
         request,
@@ -567,7 +588,9 @@ def consultation_book(request, pk):
     try:
         from django.contrib.auth import get_user_model
 
-        expert = get_user_model().objects.filter(pk=_ids([request.POST.get("expert", "")])[0]).first()
+        expert = (
+            get_user_model().objects.filter(pk=_ids([request.POST.get("expert", "")])[0]).first()
+        )
         try:
             starts_at = dt.datetime.fromisoformat(request.POST.get("starts_at", ""))
         except ValueError:
@@ -577,7 +600,9 @@ def consultation_book(request, pk):
         if expert is None:
             raise LearningError(_("This expert does not consult on this topic."), code="no_match")
         rescheduling = consultation.bookings.filter(active=True).exists()
-        services.book_consultation(consultation, actor=request.user, expert=expert, starts_at=starts_at)
+        services.book_consultation(
+            consultation, actor=request.user, expert=expert, starts_at=starts_at
+        )
     except LearningError as exc:
         return _refused(request, exc, back)
     messages.success(
@@ -623,10 +648,16 @@ def consultation_close(request, pk):
 @permission_required(permissions.can_see_consultations)
 def consultation_ics(request, pk):
     consultation = _consultation(request, pk)
-    booking = consultation.bookings.filter(active=True).select_related("expert", "request__requester").first()
+    booking = (
+        consultation.bookings.filter(active=True)
+        .select_related("expert", "request__requester")
+        .first()
+    )
     if booking is None:
         raise Http404
-    response = HttpResponse(ics.consultation_invitation(booking), content_type="text/calendar; charset=utf-8")
+    response = HttpResponse(
+        ics.consultation_invitation(booking), content_type="text/calendar; charset=utf-8"
+    )
     response["Content-Disposition"] = f'attachment; filename="consultation-{consultation.pk}.ics"'
     response["Cache-Control"] = "no-store"
     return response
@@ -672,11 +703,17 @@ def statistics(request):
         {
             "stats": stats,
             "by_topic": sorted(
-                ((topics.get(k, k), n, stats["median_wait_hours"].get(k)) for k, n in stats["by_topic"].items()),
+                (
+                    (topics.get(k, k), n, stats["median_wait_hours"].get(k))
+                    for k, n in stats["by_topic"].items()
+                ),
                 key=lambda r: -r[1],
             ),
             "by_voivodeship": sorted(
-                ((voivodeships.get(k, _("unknown")) if k else _("unknown"), n) for k, n in stats["by_voivodeship"].items()),
+                (
+                    (voivodeships.get(k, _("unknown")) if k else _("unknown"), n)
+                    for k, n in stats["by_voivodeship"].items()
+                ),
                 key=lambda r: -r[1],
             ),
             "by_channel": [

@@ -110,7 +110,10 @@ def set_availability(expert, *, actor, rules) -> list[AvailabilityRule]:
     AvailabilityRule.objects.filter(expert=expert).delete()
     created = AvailabilityRule.objects.bulk_create(clean)
     log_action(
-        "learning.expert.availability_set", actor=actor, target=expert, data={"windows": len(created)}
+        "learning.expert.availability_set",
+        actor=actor,
+        target=expert,
+        data={"windows": len(created)},
     )
     return created
 
@@ -127,7 +130,9 @@ def matching_experts(topic: str):
     same on SQLite and PostgreSQL)."""
     return [
         p.user
-        for p in Practitioner.objects.filter(is_expert=True, user__is_active=True).select_related("user")
+        for p in Practitioner.objects.filter(is_expert=True, user__is_active=True).select_related(
+            "user"
+        )
         if topic in (p.areas or [])
     ]
 
@@ -224,7 +229,12 @@ def ask_consultation(
         actor=actor,
         organisation=organisation,
         target=request,
-        data={"topic": topic, "channel": channel, "urgency": urgency, "expert": getattr(expert, "pk", None)},
+        data={
+            "topic": topic,
+            "channel": channel,
+            "urgency": urgency,
+            "expert": getattr(expert, "pk", None),
+        },
     )
     if expert is not None:
         _notify(
@@ -232,11 +242,13 @@ def ask_consultation(
             expert,
             key="assigned",
             subject=lambda: gettext("A written consultation is waiting for you"),
-            body=lambda: gettext(
-                "A professional of a member organisation asked a written consultation "
-                "(topic: %(topic)s). Sign in to read the question and answer it."
-            )
-            % {"topic": request.get_topic_display()},
+            body=lambda: (
+                gettext(
+                    "A professional of a member organisation asked a written consultation "
+                    "(topic: %(topic)s). Sign in to read the question and answer it."
+                )
+                % {"topic": request.get_topic_display()}
+            ),
         )
     return request
 
@@ -268,7 +280,9 @@ def _invite(request, booking, *, key: str, rescheduled: bool) -> None:
 
 
 @transaction.atomic
-def book_consultation(request: ConsultationRequest, *, actor, expert, starts_at: dt.datetime, now=None):
+def book_consultation(
+    request: ConsultationRequest, *, actor, expert, starts_at: dt.datetime, now=None
+):
     """Book (or move) a phone or video consultation into a free slot of a matching expert.
 
     A slot is never given twice: the expert's row is locked while the slot is checked and
@@ -348,7 +362,9 @@ def post_message(request: ConsultationRequest, *, actor, body: str, confirmed: b
     if len(body) > MAX_MESSAGE:
         raise LearningError(_("A message has at most 10,000 characters."), code="too_long")
     flags = check_child_data(body, confirmed=confirmed)
-    message = ConsultationMessage.objects.create(request=request, author=actor, body=body, flags=flags)
+    message = ConsultationMessage.objects.create(
+        request=request, author=actor, body=body, flags=flags
+    )
     from_expert = actor.pk == request.expert_id
     if from_expert and request.first_response_at is None:
         request.first_response_at = message.created_at
@@ -390,7 +406,11 @@ def close_consultation(request: ConsultationRequest, *, actor) -> ConsultationRe
     request.state = State.CLOSED
     request.save(update_fields=["state", "first_response_at"])
     log_action(
-        "learning.consultation.closed", actor=actor, organisation=request.organisation, target=request, data={}
+        "learning.consultation.closed",
+        actor=actor,
+        organisation=request.organisation,
+        target=request,
+        data={},
     )
     return request
 
@@ -425,15 +445,17 @@ def send_reminders(*, now=None) -> int:
                     request,
                     user,
                     key=f"reminder{booking.pk}",
-                    subject=lambda when=when: gettext("Reminder: consultation on %(when)s")
-                    % {"when": date_format(when, "DATETIME_FORMAT")},
-                    body=lambda: gettext(
-                        "A reminder: consultation (%(channel)s) on %(when)s."
-                    )
-                    % {
-                        "channel": request.get_channel_display(),
-                        "when": date_format(when, "DATETIME_FORMAT"),
-                    },
+                    subject=lambda when=when: (
+                        gettext("Reminder: consultation on %(when)s")
+                        % {"when": date_format(when, "DATETIME_FORMAT")}
+                    ),
+                    body=lambda request=request, when=when: (
+                        gettext("A reminder: consultation (%(channel)s) on %(when)s.")
+                        % {
+                            "channel": request.get_channel_display(),
+                            "when": date_format(when, "DATETIME_FORMAT"),
+                        }
+                    ),
                 )
             locked.reminder_sent_at = now
             locked.save(update_fields=["reminder_sent_at"])

@@ -26,7 +26,9 @@ def set_practitioner(
     video_link: str = "",
 ) -> Practitioner:
     if actor is not None and not permissions.can_manage_practitioners(actor):
-        raise NotAllowed(_("Only a coordinator flags trainers, supervisors and experts."), code="forbidden")
+        raise NotAllowed(
+            _("Only a coordinator flags trainers, supervisors and experts."), code="forbidden"
+        )
     areas = sorted(set(areas or ()))
     if any(a not in Topic.values for a in areas):
         raise LearningError(_("There is no such area."), code="unknown_area")

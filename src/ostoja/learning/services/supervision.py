@@ -57,7 +57,9 @@ def create_group(
     if actor is not None and not permissions.can_manage_supervision(actor):
         raise NotAllowed(_("Only a coordinator creates supervision groups."), code="forbidden")
     if not permissions.is_supervisor(supervisor):
-        raise LearningError(_("The supervisor must be flagged as a supervisor."), code="not_supervisor")
+        raise LearningError(
+            _("The supervisor must be flagged as a supervisor."), code="not_supervisor"
+        )
     if not 1 <= max_size <= 100:
         raise LearningError(_("A group has 1 to 100 places."), code="invalid")
     if not 1 <= every_weeks <= 52 or not 1 <= meetings_count <= 52:
@@ -115,21 +117,30 @@ def book_group(group: SupervisionGroup, user, *, actor) -> SupervisionBooking:
             booking = SupervisionBooking.objects.create(group=group, user=user)
     except IntegrityError:
         raise Conflict(_("You have already booked a place in this group."), code="already_booked")
-    log_action("learning.supervision.booked", actor=actor, target=group, data={"booking": booking.pk})
+    log_action(
+        "learning.supervision.booked", actor=actor, target=group, data={"booking": booking.pk}
+    )
     return booking
 
 
 @transaction.atomic
 def cancel_booking(booking: SupervisionBooking, *, actor) -> None:
     booking = SupervisionBooking.objects.select_for_update().get(pk=booking.pk)
-    if actor is not None and actor.pk != booking.user_id and not permissions.can_see_group(actor, booking.group):
+    if (
+        actor is not None
+        and actor.pk != booking.user_id
+        and not permissions.can_see_group(actor, booking.group)
+    ):
         raise NotAllowed(_("This is not your booking."), code="forbidden")
     if not booking.active:
         return
     booking.active = False
     booking.save(update_fields=["active"])
     log_action(
-        "learning.supervision.cancelled", actor=actor, target=booking.group, data={"booking": booking.pk}
+        "learning.supervision.cancelled",
+        actor=actor,
+        target=booking.group,
+        data={"booking": booking.pk},
     )
 
 
@@ -159,7 +170,9 @@ MAX_NOTE = 20000
 
 
 @transaction.atomic
-def add_note(meeting: SupervisionMeeting, *, actor, text: str, confirmed: bool = False) -> SupervisionNote:
+def add_note(
+    meeting: SupervisionMeeting, *, actor, text: str, confirmed: bool = False
+) -> SupervisionNote:
     """Store the supervisor's note, encrypted. The text is checked for child-identifying data
     first; it never enters the audit log (only its length and the kinds confirmed)."""
     if not permissions.can_keep_notes(actor, meeting.group):

@@ -23,13 +23,17 @@ ACTIVE = (Enrolment.State.ENROLLED, Enrolment.State.WAITING)
 
 def _check_runner(actor, edition) -> None:
     if actor is not None and not permissions.can_run_edition(actor, edition):
-        raise NotAllowed(_("Only the edition's trainers and coordinators can do this."), code="forbidden")
+        raise NotAllowed(
+            _("Only the edition's trainers and coordinators can do this."), code="forbidden"
+        )
 
 
 def add_months(day: dt.date, months: int) -> dt.date:
     month = day.month - 1 + months
     year, month = day.year + month // 12, month % 12 + 1
-    return day.replace(year=year, month=month, day=min(day.day, calendar.monthrange(year, month)[1]))
+    return day.replace(
+        year=year, month=month, day=min(day.day, calendar.monthrange(year, month)[1])
+    )
 
 
 @transaction.atomic
@@ -83,7 +87,9 @@ def create_edition(
     )
     trainers = list(trainers)
     if any(not permissions.is_trainer(t) for t in trainers):
-        raise LearningError(_("Only people flagged as trainers can lead an edition."), code="not_trainer")
+        raise LearningError(
+            _("Only people flagged as trainers can lead an edition."), code="not_trainer"
+        )
     edition.trainers.set(trainers)
     log_action(
         "learning.edition.created",
@@ -187,10 +193,14 @@ def withdraw(enrolment: Enrolment, *, actor) -> Enrolment | None:
     freed = enrolment.state == Enrolment.State.ENROLLED
     enrolment.state = Enrolment.State.WITHDRAWN
     enrolment.save(update_fields=["state"])
-    log_action("learning.enrolment.withdrawn", actor=actor, target=enrolment, data={"edition": edition.pk})
+    log_action(
+        "learning.enrolment.withdrawn", actor=actor, target=enrolment, data={"edition": edition.pk}
+    )
     if not freed or edition.state == Edition.State.CLOSED:
         return None
-    nxt = edition.enrolments.filter(state=Enrolment.State.WAITING).order_by("position", "pk").first()
+    nxt = (
+        edition.enrolments.filter(state=Enrolment.State.WAITING).order_by("position", "pk").first()
+    )
     if nxt:
         nxt.state = Enrolment.State.ENROLLED
         nxt.save(update_fields=["state"])
@@ -211,7 +221,9 @@ def mark_attendance(session: TrainingSession, *, actor, present_ids) -> int:
     )
     unknown = present_ids - {e.pk for e in cohort}
     if unknown:
-        raise LearningError(_("Someone marked present is not in this cohort."), code="not_in_cohort")
+        raise LearningError(
+            _("Someone marked present is not in this cohort."), code="not_in_cohort"
+        )
     for e in cohort:
         Attendance.objects.update_or_create(
             session=session,
@@ -244,7 +256,9 @@ def attendance_summary(enrolment: Enrolment) -> dict:
     """Sessions attended out of the edition's sessions, in percent and hours."""
     sessions = list(enrolment.edition.sessions.select_related("module"))
     present = set(
-        Attendance.objects.filter(enrolment=enrolment, present=True).values_list("session_id", flat=True)
+        Attendance.objects.filter(enrolment=enrolment, present=True).values_list(
+            "session_id", flat=True
+        )
     )
     attended = [s for s in sessions if s.pk in present]
     percent = (100 * len(attended) // len(sessions)) if sessions else 0
@@ -309,8 +323,10 @@ def evaluate_completion(enrolment: Enrolment, *, actor, final: bool = False) -> 
     ``final`` (closing the edition): a person who does not meet the rules is marked as not
     having completed.
     """
-    enrolment = Enrolment.objects.select_for_update().select_related("edition__course", "user").get(
-        pk=enrolment.pk
+    enrolment = (
+        Enrolment.objects.select_for_update()
+        .select_related("edition__course", "user")
+        .get(pk=enrolment.pk)
     )
     _check_runner(actor, enrolment.edition)
     if enrolment.state not in (
@@ -338,7 +354,11 @@ def evaluate_completion(enrolment: Enrolment, *, actor, final: bool = False) -> 
             "learning.enrolment.completed",
             actor=actor,
             target=enrolment,
-            data={"percent": summary["percent"], "hours": str(summary["hours"]), "certificate": certificate.code},
+            data={
+                "percent": summary["percent"],
+                "hours": str(summary["hours"]),
+                "certificate": certificate.code,
+            },
         )
         # Sent inside the transaction: the right it grants (supervision) is committed with the
         # completion or not at all.
