@@ -202,7 +202,7 @@ class Attendance(models.Model):
 
     class Meta:
         constraints = [
-            models.UniqueConstraint(fields=["session", "enrolment"], name="learning_attendance")
+            models.UniqueConstraint(fields=["session", "enrolment"], name="learning_attendance_once")
         ]
 
     def __str__(self) -> str:
