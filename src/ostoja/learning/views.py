@@ -172,7 +172,9 @@ def edition(request, pk):
             "certificate": certificate,
             "can_enrol": permissions.can_enrol(request.user),
             "can_run": permissions.can_run_edition(request.user, edition),
-            "taken": edition.enrolments.filter(state=Enrolment.State.ENROLLED).count(),
+            "taken": edition.enrolments.exclude(
+                state__in=[Enrolment.State.WAITING, Enrolment.State.WITHDRAWN]
+            ).count(),
             "waiting": edition.enrolments.filter(state=Enrolment.State.WAITING).count(),
             "sessions": edition.sessions.select_related("module"),
         },
