@@ -74,7 +74,7 @@ def test_one_expert_slot_many_bookers_at_once_on_postgresql():
         slot = services.expert_slots(ex)[0]
         waiting = [r for r in requests if not r.bookings.filter(active=True).exists()]
         outcomes = _compete(
-            lambda r: services.book_consultation(
+            lambda r, slot=slot: services.book_consultation(
                 r, actor=r.requester, expert=ex, starts_at=slot.starts_at
             ),
             [(r,) for r in waiting],

@@ -4,7 +4,12 @@ from __future__ import annotations
 
 import datetime as dt
 
+from django.utils.translation import gettext as _
 from ninja import Router, Schema
+from ninja.errors import HttpError
+
+from ostoja.core.api_auth import TokenAuth
+from ostoja.network.membership import partner_organisations
 
 from .models import Edition, Enrolment
 
@@ -28,10 +33,14 @@ class LearningEditionOut(Schema):
     "/v1/learning/editions",
     response=list[LearningEditionOut],
     summary="Training editions open for enrolment",
+    auth=TokenAuth(),
 )
 def open_editions(request):
     """Editions of the partnership's training open for enrolment, with places taken and the
-    length of the waiting list (no names)."""
+    length of the waiting list (no names). For tokens of the partnership's member
+    organisations."""
+    if not partner_organisations().filter(pk=request.organisation.pk).exists():
+        raise HttpError(403, _("Training is for the partnership's member organisations."))
     out = []
     for e in Edition.objects.filter(state=Edition.State.OPEN).select_related("course"):
         states = list(e.enrolments.values_list("state", flat=True))

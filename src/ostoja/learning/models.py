@@ -202,7 +202,9 @@ class Attendance(models.Model):
 
     class Meta:
         constraints = [
-            models.UniqueConstraint(fields=["session", "enrolment"], name="learning_attendance_once")
+            models.UniqueConstraint(
+                fields=["session", "enrolment"], name="learning_attendance_once"
+            )
         ]
 
     def __str__(self) -> str:
