@@ -181,3 +181,24 @@ def test_add_months_keeps_the_end_of_month():
 
     assert add_months(dt.date(2027, 1, 31), 1) == dt.date(2027, 2, 28)
     assert add_months(dt.date(2027, 11, 15), 24) == dt.date(2029, 11, 15)
+
+
+def test_the_graduate_is_mailed_the_certificate_code_once_and_again_after_a_correction():
+    from ostoja.outbox.models import OutboxMessage
+
+    ed = edition(sessions=5, min_percent=60)
+    trainer = ed.trainers.first()
+    user, enrolment = graduate(ed)
+
+    def mails():
+        return [m for m in OutboxMessage.objects.order_by("pk") if user.email in m.recipients]
+
+    [first] = mails()
+    enrolment.refresh_from_db()
+    code = Certificate.objects.get(code=enrolment.certificate_code).display_code
+    assert code in first.body_text and f"/learning/editions/{ed.pk}/" in first.body_text
+    services.evaluate_completion(enrolment, actor=trainer)  # nothing changed: no new mail
+    assert len(mails()) == 1
+    services.mark_attendance(ed.sessions.last(), actor=trainer, present_ids=[])
+    services.evaluate_completion(enrolment, actor=trainer)
+    assert len(mails()) == 2

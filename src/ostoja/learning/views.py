@@ -493,7 +493,9 @@ def consultations(request):
         "learning/consultations.html",
         {
             "mine": ConsultationRequest.objects.filter(requester=user).select_related("expert"),
-            "assigned": ConsultationRequest.objects.filter(expert=user).select_related("requester"),
+            "assigned": ConsultationRequest.objects.filter(expert=user)
+            .select_related("requester")
+            .order_by("-urgency", "-created_at"),
             "can_ask": permissions.can_ask_consultation(user),
             "is_expert": permissions.is_expert(user),
             "can_stats": permissions.can_see_statistics(user),

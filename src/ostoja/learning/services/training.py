@@ -6,12 +6,17 @@ import calendar
 import datetime as dt
 from decimal import Decimal
 
+from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import Max
-from django.utils import timezone
+from django.urls import reverse
+from django.utils import timezone, translation
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from ostoja.audit.services import log_action
+from ostoja.certificates.models import Certificate
+from ostoja.outbox.services import enqueue_email
 
 from .. import permissions
 from ..models import Attendance, Course, Edition, Enrolment, Module, TrainingSession
@@ -344,6 +349,13 @@ def evaluate_completion(enrolment: Enrolment, *, actor, final: bool = False) -> 
             log_action("learning.enrolment.not_completed", actor=actor, target=enrolment, data={})
         return missing
     first_time = enrolment.state != Enrolment.State.COMPLETED
+    previous_certificate_pk = (
+        Certificate.objects.filter(code=enrolment.certificate_code)
+        .values_list("pk", flat=True)
+        .first()
+        if enrolment.certificate_code
+        else None
+    )
     certificate = _issue_certificate(enrolment, summary, actor=actor)
     enrolment.state = Enrolment.State.COMPLETED
     enrolment.completed_at = enrolment.completed_at or timezone.now()
@@ -363,7 +375,44 @@ def evaluate_completion(enrolment: Enrolment, *, actor, final: bool = False) -> 
         # Sent inside the transaction: the right it grants (supervision) is committed with the
         # completion or not at all.
         training_completed.send(sender=Enrolment, enrolment=enrolment, user=enrolment.user)
+    if certificate.pk != previous_certificate_pk:
+        _mail_certificate(enrolment, certificate, reissued=not first_time)
     return []
+
+
+def _mail_certificate(enrolment: Enrolment, certificate, *, reissued: bool) -> None:
+    """Tell the graduate (in their language) where the certificate is; the PDF stays on the
+    platform, behind their sign-in."""
+    from ostoja.certificates.services import verify_url
+
+    user = enrolment.user
+    language = user.language or settings.LANGUAGE_CODE
+    with translation.override(language):
+        path = reverse("learning:edition", args=[enrolment.edition_id])
+        context = {"edition": str(enrolment.edition), "code": certificate.display_code}
+        subject = (
+            gettext("Corrected certificate: %(edition)s")
+            if reissued
+            else gettext("Certificate of completion: %(edition)s")
+        ) % context
+        body = (
+            gettext(
+                "You have completed %(edition)s. Your certificate's verification code is %(code)s. "
+                "Download the certificate after signing in:"
+            )
+            % context
+            + f"\n{settings.SITE_URL}{path}\n\n"
+            + gettext("Anyone can check the code at:")
+            + f"\n{verify_url(certificate)}\n"
+        )
+    enqueue_email(
+        dedup_key=f"learning:certificate:{certificate.code}",
+        to=[user.email],
+        subject=subject[:255],
+        body_text=body,
+        language=language,
+        related=enrolment,
+    )
 
 
 @transaction.atomic
