@@ -361,3 +361,13 @@ def test_availability_bad_input(client):
     )
     assert response.status_code == 422
     assert ex.availability.count() == 7  # unchanged
+
+
+def test_a_written_consultation_without_an_expert_goes_to_the_next_one_flagged():
+    user = professional()
+    request = _ask(user, channel="email", topic="legal", message="Pytanie prawne.")
+    assert request.expert is None
+    ex = expert(areas=["legal"])
+    request.refresh_from_db()
+    assert request.expert == ex
+    assert _mails_to(ex.email)

@@ -24,6 +24,7 @@ SENTENCES = {
     "learning.supervision.note_added": _("Supervisor's private note added"),
     "learning.expert.availability_set": _("Expert's availability changed"),
     "learning.consultation.requested": _("Consultation requested"),
+    "learning.consultation.assigned": _("Written consultation given to an expert"),
     "learning.consultation.booked": _("Consultation booked"),
     "learning.consultation.rescheduled": _("Consultation moved to another time"),
     "learning.consultation.message_posted": _("Message in a written consultation"),

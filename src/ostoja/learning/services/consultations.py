@@ -253,6 +253,47 @@ def ask_consultation(
     return request
 
 
+def assign_waiting_written(expert, *, actor=None) -> int:
+    """Give a newly flagged expert the written consultations in their areas that found no
+    expert when they were asked (oldest first)."""
+    areas = (
+        Practitioner.objects.filter(user=expert, is_expert=True)
+        .values_list("areas", flat=True)
+        .first()
+    ) or []
+    waiting = (
+        ConsultationRequest.objects.select_for_update()
+        .filter(channel=Channel.EMAIL, expert__isnull=True, state=State.WAITING, topic__in=areas)
+        .order_by("created_at", "pk")
+    )
+    n = 0
+    for request in waiting:
+        request.expert = expert
+        request.save(update_fields=["expert"])
+        log_action(
+            "learning.consultation.assigned",
+            actor=actor,
+            organisation=request.organisation,
+            target=request,
+            data={"expert": expert.pk},
+        )
+        _notify(
+            request,
+            expert,
+            key="assigned",
+            subject=lambda: gettext("A written consultation is waiting for you"),
+            body=lambda request=request: (
+                gettext(
+                    "A professional of a member organisation asked a written consultation "
+                    "(topic: %(topic)s). Sign in to read the question and answer it."
+                )
+                % {"topic": request.get_topic_display()}
+            ),
+        )
+        n += 1
+    return n
+
+
 def _invite(request, booking, *, key: str, rescheduled: bool) -> None:
     invitation = ics.consultation_invitation(booking)
     attachment = {"name": "konsultacja.ics", "content_type": "text/calendar", "content": invitation}

@@ -49,4 +49,8 @@ def set_practitioner(
             "areas": areas,
         },
     )
+    if is_expert:
+        from .consultations import assign_waiting_written
+
+        assign_waiting_written(user, actor=actor)
     return p
