@@ -54,6 +54,11 @@ def test_the_platforms_jobs_are_discovered_with_their_schedules():
             "45 2 * * *",
             "ostoja.safeguarding",
         ),
+        "learning_consultation_reminders": (
+            "learning_reminders",
+            "*/15 * * * *",
+            "ostoja.learning",
+        ),
         "certificates_expiry_reminders": (
             "certificates_remind",
             "0 8 * * *",

@@ -42,6 +42,7 @@ app_patterns = [
     path("", include("ostoja.forum.urls")),
     path("", include("ostoja.newsletter.urls")),
     path("", include("ostoja.events.urls")),
+    path("", include("ostoja.learning.urls")),
 ]
 
 urlpatterns += i18n_patterns(*app_patterns, prefix_default_language=False)

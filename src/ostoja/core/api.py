@@ -149,6 +149,7 @@ API_APPS = [
     "ostoja.newsletter",
     "ostoja.pact",
     "ostoja.events",
+    "ostoja.learning",
 ]
 
 for _app in API_APPS:

@@ -13,6 +13,14 @@ from django.utils.translation import gettext_lazy as _
 from ostoja.organisations.roles import Role
 
 
+def _app_text(label: str, attribute: str):
+    """A lazily translated text an app declares on its AppConfig (e.g. its card's summary)."""
+    from django.apps import apps
+    from django.utils.functional import lazy
+
+    return lazy(lambda: str(getattr(apps.get_app_config(label), attribute)), str)()
+
+
 @dataclass(frozen=True)
 class Module:
     key: str
@@ -147,5 +155,11 @@ MODULES: list[Module] = [
         public_url_name="events:list",
         staff_url_name="events:manage_list",
         roles=frozenset({Role.COORDINATOR, Role.ORGANISATION_MANAGER, Role.NETWORK_MEMBER}),
+        "learning",
+        # The app's own strings (translated in its catalogue), looked up when shown.
+        _app_text("learning", "verbose_name"),
+        _app_text("learning", "summary"),
+        staff_url_name="learning:index",
+        roles=frozenset({Role.NETWORK_MEMBER, Role.ORGANISATION_MANAGER, Role.COORDINATOR}),
     ),
 ]

@@ -70,6 +70,7 @@ INSTALLED_APPS = [
     "ostoja.forum",
     "ostoja.newsletter",
     "ostoja.events",
+    "ostoja.learning",
 ]
 
 MIDDLEWARE = [

@@ -129,6 +129,7 @@ DEMO_APPS = [
     "ostoja.safeguarding",
     "ostoja.forum",
     "ostoja.events",
+    "ostoja.learning",
 ]
 
 

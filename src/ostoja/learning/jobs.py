@@ -1,0 +1,16 @@
+"""Periodic jobs of training, supervision and consultations (discovered by the scheduler)."""
+
+from django.utils.translation import gettext_noop
+
+JOBS = [
+    {
+        "name": "learning_consultation_reminders",
+        "command": "learning_reminders",
+        "args": [],
+        "cron": "*/15 * * * *",
+        "description": gettext_noop(
+            "Reminds both the professional and the expert of a booked consultation about a "
+            "day before it (once; the e-mail carries the time, never the subject)."
+        ),
+    },
+]

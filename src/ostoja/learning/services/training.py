@@ -1,0 +1,440 @@
+"""Training: editions, enrolment with a waiting list, attendance, completion and certificates."""
+
+from __future__ import annotations
+
+import calendar
+import datetime as dt
+from decimal import Decimal
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.db.models import Max
+from django.urls import reverse
+from django.utils import timezone, translation
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
+
+from ostoja.audit.services import log_action
+from ostoja.certificates.models import Certificate
+from ostoja.outbox.services import enqueue_email
+
+from .. import permissions
+from ..models import Attendance, Course, Edition, Enrolment, Module, TrainingSession
+from ..signals import training_completed
+from .errors import Conflict, LearningError, NotAllowed
+
+ACTIVE = (Enrolment.State.ENROLLED, Enrolment.State.WAITING)
+
+
+def _check_runner(actor, edition) -> None:
+    if actor is not None and not permissions.can_run_edition(actor, edition):
+        raise NotAllowed(
+            _("Only the edition's trainers and coordinators can do this."), code="forbidden"
+        )
+
+
+def add_months(day: dt.date, months: int) -> dt.date:
+    month = day.month - 1 + months
+    year, month = day.year + month // 12, month % 12 + 1
+    return day.replace(
+        year=year, month=month, day=min(day.day, calendar.monthrange(year, month)[1])
+    )
+
+
+@transaction.atomic
+def create_edition(
+    *,
+    actor,
+    course: Course | None = None,
+    course_title: str = "",
+    course_description: str = "",
+    certificate_valid_months: int | None = None,
+    name: str,
+    starts_on: dt.date,
+    ends_on: dt.date,
+    capacity: int,
+    min_attendance_percent: int = 80,
+    requires_assessment: bool = True,
+    trainers=(),
+) -> Edition:
+    """A new edition (cycle) of a course; the course is created when ``course`` is None."""
+    if actor is not None and not permissions.can_manage_training(actor):
+        raise NotAllowed(_("Only a coordinator creates courses and editions."), code="forbidden")
+    errors = []
+    if ends_on < starts_on:
+        errors.append(_("The edition cannot end before it starts."))
+    if not 1 <= capacity <= 10000:
+        errors.append(_("The cohort has between 1 and 10,000 places."))
+    if not 0 <= min_attendance_percent <= 100:
+        errors.append(_("Attendance is a percentage between 0 and 100."))
+    if certificate_valid_months is not None and not 1 <= certificate_valid_months <= 240:
+        errors.append(_("A certificate is valid for 1 to 240 months (or leave it empty)."))
+    if course is None and not course_title.strip():
+        errors.append(_("Give the course a title."))
+    if not name.strip():
+        errors.append(_("Give the edition a name."))
+    if errors:
+        raise LearningError(" ".join(str(e) for e in errors), code="invalid")
+    if course is None:
+        course = Course.objects.create(
+            title=course_title.strip(),
+            description=course_description.strip(),
+            certificate_valid_months=certificate_valid_months,
+        )
+    edition = Edition.objects.create(
+        course=course,
+        name=name.strip(),
+        starts_on=starts_on,
+        ends_on=ends_on,
+        capacity=capacity,
+        min_attendance_percent=min_attendance_percent,
+        requires_assessment=requires_assessment,
+    )
+    trainers = list(trainers)
+    if any(not permissions.is_trainer(t) for t in trainers):
+        raise LearningError(
+            _("Only people flagged as trainers can lead an edition."), code="not_trainer"
+        )
+    edition.trainers.set(trainers)
+    log_action(
+        "learning.edition.created",
+        actor=actor,
+        target=edition,
+        data={
+            "course": course.pk,
+            "capacity": capacity,
+            "min_attendance_percent": min_attendance_percent,
+            "requires_assessment": requires_assessment,
+            "trainers": [t.pk for t in trainers],
+        },
+    )
+    return edition
+
+
+@transaction.atomic
+def add_session(
+    edition: Edition,
+    *,
+    actor,
+    module_title: str,
+    title: str,
+    starts_at: dt.datetime,
+    ends_at: dt.datetime,
+    place: str = "",
+) -> TrainingSession:
+    _check_runner(actor, edition)
+    if ends_at <= starts_at:
+        raise LearningError(_("A session ends after it starts."), code="invalid_times")
+    if not title.strip():
+        raise LearningError(_("Give the session a title."), code="invalid")
+    module = None
+    if module_title.strip():
+        order = (edition.modules.aggregate(m=Max("order"))["m"] or 0) + 1
+        module, _created = Module.objects.get_or_create(
+            edition=edition, title=module_title.strip()[:200], defaults={"order": order}
+        )
+    session = TrainingSession.objects.create(
+        edition=edition,
+        module=module,
+        title=title.strip()[:200],
+        starts_at=starts_at,
+        ends_at=ends_at,
+        place=place.strip()[:300],
+    )
+    log_action("learning.session.added", actor=actor, target=session, data={"edition": edition.pk})
+    return session
+
+
+@transaction.atomic
+def enrol(edition: Edition, user, *, actor) -> Enrolment:
+    """Take a place in the cohort, or the next place on the waiting list when it is full."""
+    if not permissions.can_enrol(user):
+        raise NotAllowed(
+            _("Training is for professionals of the partnership's member organisations."),
+            code="not_member",
+        )
+    edition = Edition.objects.select_for_update().get(pk=edition.pk)  # serialises enrolment
+    if edition.state != Edition.State.OPEN:
+        raise LearningError(_("Enrolment in this edition is closed."), code="closed", status=409)
+    existing = Enrolment.objects.filter(edition=edition, user=user).first()
+    if existing and existing.state in ACTIVE:
+        raise Conflict(_("You are already enrolled in this edition."), code="already_enrolled")
+    if existing and existing.state != Enrolment.State.WITHDRAWN:
+        raise Conflict(_("You have already taken part in this edition."), code="already_done")
+    taken = edition.enrolments.filter(state=Enrolment.State.ENROLLED).count()
+    state = Enrolment.State.ENROLLED if taken < edition.capacity else Enrolment.State.WAITING
+    position = (edition.enrolments.aggregate(m=Max("position"))["m"] or 0) + 1
+    if existing:
+        existing.state, existing.position = state, position
+        existing.save(update_fields=["state", "position"])
+        enrolment = existing
+    else:
+        try:
+            with transaction.atomic():
+                enrolment = Enrolment.objects.create(
+                    edition=edition, user=user, state=state, position=position
+                )
+        except IntegrityError:
+            raise Conflict(_("You are already enrolled in this edition."), code="already_enrolled")
+    log_action(
+        "learning.enrolment.created",
+        actor=actor,
+        target=enrolment,
+        data={"edition": edition.pk, "state": state},
+    )
+    return enrolment
+
+
+@transaction.atomic
+def withdraw(enrolment: Enrolment, *, actor) -> Enrolment | None:
+    """Leave the cohort or the waiting list; a freed place goes to the first one waiting.
+    Returns the enrolment that moved up, if any."""
+    edition = Edition.objects.select_for_update().get(pk=enrolment.edition_id)
+    enrolment = Enrolment.objects.get(pk=enrolment.pk)
+    if actor is not None and actor.pk != enrolment.user_id:
+        _check_runner(actor, edition)
+    if enrolment.state not in ACTIVE:
+        raise LearningError(_("This enrolment is no longer active."), code="not_active", status=409)
+    freed = enrolment.state == Enrolment.State.ENROLLED
+    enrolment.state = Enrolment.State.WITHDRAWN
+    enrolment.save(update_fields=["state"])
+    log_action(
+        "learning.enrolment.withdrawn", actor=actor, target=enrolment, data={"edition": edition.pk}
+    )
+    if not freed or edition.state == Edition.State.CLOSED:
+        return None
+    nxt = (
+        edition.enrolments.filter(state=Enrolment.State.WAITING).order_by("position", "pk").first()
+    )
+    if nxt:
+        nxt.state = Enrolment.State.ENROLLED
+        nxt.save(update_fields=["state"])
+        log_action(
+            "learning.enrolment.promoted", actor=None, target=nxt, data={"edition": edition.pk}
+        )
+    return nxt
+
+
+@transaction.atomic
+def mark_attendance(session: TrainingSession, *, actor, present_ids) -> int:
+    """The trainer marks who was there (every enrolled person: present or absent)."""
+    edition = session.edition
+    _check_runner(actor, edition)
+    present_ids = {int(i) for i in present_ids}
+    cohort = list(
+        edition.enrolments.filter(state__in=[Enrolment.State.ENROLLED, Enrolment.State.COMPLETED])
+    )
+    unknown = present_ids - {e.pk for e in cohort}
+    if unknown:
+        raise LearningError(
+            _("Someone marked present is not in this cohort."), code="not_in_cohort"
+        )
+    for e in cohort:
+        Attendance.objects.update_or_create(
+            session=session,
+            enrolment=e,
+            defaults={"present": e.pk in present_ids, "marked_by": actor},
+        )
+    log_action(
+        "learning.attendance.marked",
+        actor=actor,
+        target=session,
+        data={"present": len(present_ids), "cohort": len(cohort)},
+    )
+    return len(present_ids)
+
+
+@transaction.atomic
+def record_assessment(enrolment: Enrolment, *, actor, passed: bool) -> Enrolment:
+    _check_runner(actor, enrolment.edition)
+    if enrolment.state not in (Enrolment.State.ENROLLED, Enrolment.State.COMPLETED):
+        raise LearningError(_("This person is not in the cohort."), code="not_in_cohort")
+    enrolment.assessment_passed = bool(passed)
+    enrolment.save(update_fields=["assessment_passed"])
+    log_action(
+        "learning.assessment.recorded", actor=actor, target=enrolment, data={"passed": bool(passed)}
+    )
+    return enrolment
+
+
+def attendance_summary(enrolment: Enrolment) -> dict:
+    """Sessions attended out of the edition's sessions, in percent and hours."""
+    sessions = list(enrolment.edition.sessions.select_related("module"))
+    present = set(
+        Attendance.objects.filter(enrolment=enrolment, present=True).values_list(
+            "session_id", flat=True
+        )
+    )
+    attended = [s for s in sessions if s.pk in present]
+    percent = (100 * len(attended) // len(sessions)) if sessions else 0
+    return {
+        "sessions": sessions,
+        "attended": attended,
+        "percent": percent,
+        "hours": sum((s.hours for s in attended), Decimal(0)),
+    }
+
+
+def _unmet(enrolment: Enrolment, summary: dict) -> list[str]:
+    edition = enrolment.edition
+    missing = []
+    if not summary["sessions"]:
+        missing.append(str(_("the edition has no sessions")))
+    elif summary["percent"] < edition.min_attendance_percent:
+        missing.append(
+            str(_("attendance %(have)s %% is below %(need)s %%"))
+            % {"have": summary["percent"], "need": edition.min_attendance_percent}
+        )
+    if edition.requires_assessment and not enrolment.assessment_passed:
+        missing.append(str(_("the final assessment is not passed")))
+    return missing
+
+
+def _issue_certificate(enrolment: Enrolment, summary: dict, *, actor):
+    from ostoja.certificates import services as certificates
+
+    edition = enrolment.edition
+    valid_until = None
+    if edition.course.certificate_valid_months:
+        valid_until = add_months(timezone.localdate(), edition.course.certificate_valid_months)
+    items = [
+        {
+            "label": f"{s.module.title}: {s.title}" if s.module else s.title,
+            "date": timezone.localtime(s.starts_at).date().isoformat(),
+            "hours": str(s.hours),
+        }
+        for s in summary["attended"]
+    ]
+    return certificates.issue(
+        holder_name=str(enrolment.user),
+        holder_email=enrolment.user.email,
+        holder_user=enrolment.user,
+        title=str(edition),
+        kind="completion",
+        source_key=f"learning.enrolment:{enrolment.pk}",
+        items=items,
+        hours=summary["hours"],
+        valid_until=valid_until,
+        actor=actor,
+    )
+
+
+@transaction.atomic
+def evaluate_completion(enrolment: Enrolment, *, actor, final: bool = False) -> list[str]:
+    """Check the edition's completion rules for one person. When met: completed, a completion
+    certificate issued (re-issued, superseding the old one, when the record changed), and
+    ``training_completed`` sent. Returns what is missing (empty when completed).
+
+    ``final`` (closing the edition): a person who does not meet the rules is marked as not
+    having completed.
+    """
+    enrolment = (
+        Enrolment.objects.select_for_update()
+        .select_related("edition__course", "user")
+        .get(pk=enrolment.pk)
+    )
+    _check_runner(actor, enrolment.edition)
+    if enrolment.state not in (
+        Enrolment.State.ENROLLED,
+        Enrolment.State.COMPLETED,
+        Enrolment.State.NOT_COMPLETED,
+    ):
+        raise LearningError(_("This person is not in the cohort."), code="not_in_cohort")
+    summary = attendance_summary(enrolment)
+    missing = _unmet(enrolment, summary)
+    if missing:
+        if final and enrolment.state == Enrolment.State.ENROLLED:
+            enrolment.state = Enrolment.State.NOT_COMPLETED
+            enrolment.save(update_fields=["state"])
+            log_action("learning.enrolment.not_completed", actor=actor, target=enrolment, data={})
+        return missing
+    first_time = enrolment.state != Enrolment.State.COMPLETED
+    previous_certificate_pk = (
+        Certificate.objects.filter(code=enrolment.certificate_code)
+        .values_list("pk", flat=True)
+        .first()
+        if enrolment.certificate_code
+        else None
+    )
+    certificate = _issue_certificate(enrolment, summary, actor=actor)
+    enrolment.state = Enrolment.State.COMPLETED
+    enrolment.completed_at = enrolment.completed_at or timezone.now()
+    enrolment.certificate_code = certificate.code
+    enrolment.save(update_fields=["state", "completed_at", "certificate_code"])
+    if first_time:
+        log_action(
+            "learning.enrolment.completed",
+            actor=actor,
+            target=enrolment,
+            data={
+                "percent": summary["percent"],
+                "hours": str(summary["hours"]),
+                "certificate": certificate.code,
+            },
+        )
+        # Sent inside the transaction: the right it grants (supervision) is committed with the
+        # completion or not at all.
+        training_completed.send(sender=Enrolment, enrolment=enrolment, user=enrolment.user)
+    if certificate.pk != previous_certificate_pk:
+        _mail_certificate(enrolment, certificate, reissued=not first_time)
+    return []
+
+
+def _mail_certificate(enrolment: Enrolment, certificate, *, reissued: bool) -> None:
+    """Tell the graduate (in their language) where the certificate is; the PDF stays on the
+    platform, behind their sign-in."""
+    from ostoja.certificates.services import verify_url
+
+    user = enrolment.user
+    language = user.language or settings.LANGUAGE_CODE
+    with translation.override(language):
+        path = reverse("learning:edition", args=[enrolment.edition_id])
+        context = {"edition": str(enrolment.edition), "code": certificate.display_code}
+        subject = (
+            gettext("Corrected certificate: %(edition)s")
+            if reissued
+            else gettext("Certificate of completion: %(edition)s")
+        ) % context
+        body = (
+            gettext(
+                "You have completed %(edition)s. Your certificate's verification code is %(code)s. "
+                "Download the certificate after signing in:"
+            )
+            % context
+            + f"\n{settings.SITE_URL}{path}\n\n"
+            + gettext("Anyone can check the code at:")
+            + f"\n{verify_url(certificate)}\n"
+        )
+    enqueue_email(
+        dedup_key=f"learning:certificate:{certificate.code}",
+        to=[user.email],
+        subject=subject[:255],
+        body_text=body,
+        language=language,
+        related=enrolment,
+    )
+
+
+@transaction.atomic
+def close_edition(edition: Edition, *, actor) -> dict:
+    """Evaluate everyone in the cohort (completed or not), end enrolment and the waiting list."""
+    edition = Edition.objects.select_for_update().get(pk=edition.pk)
+    _check_runner(actor, edition)
+    completed = not_completed = 0
+    for enrolment in edition.enrolments.filter(
+        state__in=[Enrolment.State.ENROLLED, Enrolment.State.COMPLETED]
+    ):
+        if evaluate_completion(enrolment, actor=actor, final=True):
+            not_completed += 1
+        else:
+            completed += 1
+    edition.enrolments.filter(state=Enrolment.State.WAITING).update(state=Enrolment.State.WITHDRAWN)
+    edition.state = Edition.State.CLOSED
+    edition.save(update_fields=["state"])
+    log_action(
+        "learning.edition.closed",
+        actor=actor,
+        target=edition,
+        data={"completed": completed, "not_completed": not_completed},
+    )
+    return {"completed": completed, "not_completed": not_completed}
