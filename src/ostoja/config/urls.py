@@ -38,6 +38,7 @@ app_patterns = [
     path("", include("ostoja.scheduler.urls")),
     path("", include("ostoja.safeguarding.urls")),
     path("", include("ostoja.network.urls")),
+    path("", include("ostoja.library.urls")),
 ]
 
 urlpatterns += i18n_patterns(*app_patterns, prefix_default_language=False)

@@ -66,6 +66,7 @@ INSTALLED_APPS = [
     "ostoja.safeguarding",
     "ostoja.people",
     "ostoja.network",
+    "ostoja.library",
 ]
 
 MIDDLEWARE = [
