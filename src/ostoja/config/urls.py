@@ -39,6 +39,7 @@ app_patterns = [
     path("", include("ostoja.safeguarding.urls")),
     path("", include("ostoja.network.urls")),
     path("", include("ostoja.library.urls")),
+    path("", include("ostoja.positions.urls")),
 ]
 
 urlpatterns += i18n_patterns(*app_patterns, prefix_default_language=False)

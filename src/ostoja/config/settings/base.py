@@ -67,6 +67,7 @@ INSTALLED_APPS = [
     "ostoja.people",
     "ostoja.network",
     "ostoja.library",
+    "ostoja.positions",
 ]
 
 MIDDLEWARE = [
