@@ -197,7 +197,7 @@ class Migration(migrations.Migration):
         ),
         migrations.AddConstraint(
             model_name='adoption',
-            constraint=models.UniqueConstraint(fields=('document', 'organisation'), name='positions_adoption'),
+            constraint=models.UniqueConstraint(fields=('document', 'organisation'), name='positions_one_adoption'),
         ),
         migrations.AddIndex(
             model_name='localevent',
