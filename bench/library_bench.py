@@ -30,7 +30,6 @@ import argparse
 import json
 import os
 import platform
-import statistics
 import subprocess
 import sys
 import tempfile
@@ -42,11 +41,85 @@ from bench_common import cpu_model, memory_gib, recreate_database
 
 ROOT = Path(__file__).resolve().parents[1]
 TARGET_P95_MS = 100.0
-SYLLABLES = (
-    "ba be bi bo bu ca ce ci co da de di do dy fa fe go ja je ka ke ki ko ku la le li lo lu "
-    "ma me mi mo mu na ne ni no nu pa pe pi po pu ra re ri ro ru sa se si so su ta te ti to "
-    "tu wa we wi wo za ze zi zo cza cze szo rzy dzi nie sta prze pro kra".split()
-)
+SYLLABLES = [
+    "ba",
+    "be",
+    "bi",
+    "bo",
+    "bu",
+    "ca",
+    "ce",
+    "ci",
+    "co",
+    "da",
+    "de",
+    "di",
+    "do",
+    "dy",
+    "fa",
+    "fe",
+    "go",
+    "ja",
+    "je",
+    "ka",
+    "ke",
+    "ki",
+    "ko",
+    "ku",
+    "la",
+    "le",
+    "li",
+    "lo",
+    "lu",
+    "ma",
+    "me",
+    "mi",
+    "mo",
+    "mu",
+    "na",
+    "ne",
+    "ni",
+    "no",
+    "nu",
+    "pa",
+    "pe",
+    "pi",
+    "po",
+    "pu",
+    "ra",
+    "re",
+    "ri",
+    "ro",
+    "ru",
+    "sa",
+    "se",
+    "si",
+    "so",
+    "su",
+    "ta",
+    "te",
+    "ti",
+    "to",
+    "tu",
+    "wa",
+    "we",
+    "wi",
+    "wo",
+    "za",
+    "ze",
+    "zi",
+    "zo",
+    "cza",
+    "cze",
+    "szo",
+    "rzy",
+    "dzi",
+    "nie",
+    "sta",
+    "prze",
+    "pro",
+    "kra",
+]
 
 
 def percentile(values, p):

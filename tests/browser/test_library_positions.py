@@ -25,8 +25,7 @@ from ostoja.outbox.services import deliver_due
 from ostoja.positions.models import Reply, Signature
 from tests.browser.conftest import serious_axe_violations
 from tests.browser.test_people_invite import smtp  # noqa: F401 - the loopback SMTP fixture
-from tests.conftest import make_user
-from tests.conftest import TEST_TOTP_SECRET
+from tests.conftest import TEST_TOTP_SECRET, make_user
 from tests.factories import TEST_PASSWORD, OrganisationFactory
 from tests.library.helpers import material, pdf_bytes, upload
 
@@ -105,7 +104,10 @@ def test_member_orders_printed_copies_and_the_coordinator_sends_them(page, brows
     page.fill("textarea[name=delivery_address]", "ul. Kwiatowa 7\n31-000 Kraków")
     page.locator("main form button[type=submit]").click()
     page.wait_for_url("**/library/orders/")
-    assert "zarezerwowane" in page.locator(".messages").inner_text().lower() or "reserved" in page.content()
+    assert (
+        "zarezerwowane" in page.locator(".messages").inner_text().lower()
+        or "reserved" in page.content()
+    )
     order = PrintOrder.objects.get()
     assert order.state == PrintOrder.State.RESERVED
 
@@ -188,7 +190,10 @@ def test_a_position_from_draft_to_the_ministrys_answer(page, browser, live_serve
 
     # The network member (not a manager) is offered no signing; both managers sign.
     member.goto(f"/positions/d/{slug}/")
-    assert member.get_by_role("button", name="Podpisz w imieniu organizacji Fundacja Pierwsza").count() == 0
+    assert (
+        member.get_by_role("button", name="Podpisz w imieniu organizacji Fundacja Pierwsza").count()
+        == 0
+    )
     managers = []
     for email, org in (("szefowa1@example.test", first), ("szef2@example.test", second)):
         manager = new_page(email)
@@ -198,7 +203,9 @@ def test_a_position_from_draft_to_the_ministrys_answer(page, browser, live_serve
         assert org.name in manager.locator("#signatories").inner_text()
         managers.append(manager)
     # The second organisation withdraws before the deadline.
-    managers[1].get_by_role("button", name="Wycofaj podpis organizacji Stowarzyszenie Drugie").click()
+    managers[1].get_by_role(
+        "button", name="Wycofaj podpis organizacji Stowarzyszenie Drugie"
+    ).click()
     managers[1].wait_for_load_state()
     assert Signature.objects.filter(withdrawn_at__isnull=True).count() == 1
 
@@ -231,7 +238,9 @@ def test_a_position_from_draft_to_the_ministrys_answer(page, browser, live_serve
     subject = str(make_header(decode_header(mail["Subject"])))
     assert subject == "Wspólne stanowisko: Stanowisko w sprawie edukacji seksualnej"
     body = next(
-        p.get_payload(decode=True).decode() for p in mail.walk() if p.get_content_type() == "text/plain"
+        p.get_payload(decode=True).decode()
+        for p in mail.walk()
+        if p.get_content_type() == "text/plain"
     )
     assert "Fundacja Pierwsza" in body and "Stowarzyszenie Drugie" not in body
 

@@ -68,6 +68,8 @@ class OrderForm(forms.Form):
     def __init__(self, *args, organisations=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["organisation"].queryset = organisations
+        if organisations is not None and len(organisations) == 1:
+            self.fields["organisation"].initial = organisations[0]
 
 
 class StockForm(forms.Form):

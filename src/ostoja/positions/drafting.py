@@ -19,7 +19,7 @@ import re
 from dataclasses import dataclass, field
 
 _BLANK_LINES = re.compile(r"\n\s*\n")
-_WORDS = re.compile(r"\S+|\s+")
+_WORDS = re.compile(r"\w+|[^\w\s]+|\s+")
 
 
 def paragraphs(body: str) -> list[str]:

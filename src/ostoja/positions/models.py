@@ -221,7 +221,9 @@ class Adoption(models.Model):
 
     class Meta:
         constraints = [
-            models.UniqueConstraint(fields=["document", "organisation"], name="positions_one_adoption")
+            models.UniqueConstraint(
+                fields=["document", "organisation"], name="positions_one_adoption"
+            )
         ]
 
     def __str__(self) -> str:
