@@ -74,10 +74,11 @@ def test_the_platforms_jobs_are_discovered_with_their_schedules():
             "*/15 * * * *",
             "ostoja.newsletter",
         ),
-=======
         "events_expire_offers": ("events_expire_offers", "*/10 * * * *", "ostoja.events"),
         "events_retention": ("events_retention", "50 3 * * *", "ostoja.events"),
->>>>>>> events
+=======
+        "positions_suggest_dates": ("positions_suggest_dates", "0 8 * * *", "ostoja.positions"),
+>>>>>>> library
     }
     assert all(j.description for j in jobs.values())
 

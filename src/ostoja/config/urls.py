@@ -43,6 +43,8 @@ app_patterns = [
     path("", include("ostoja.newsletter.urls")),
     path("", include("ostoja.events.urls")),
     path("", include("ostoja.learning.urls")),
+    path("", include("ostoja.library.urls")),
+    path("", include("ostoja.positions.urls")),
 ]
 
 urlpatterns += i18n_patterns(*app_patterns, prefix_default_language=False)

@@ -160,6 +160,25 @@ MODULES: list[Module] = [
         _app_text("learning", "verbose_name"),
         _app_text("learning", "summary"),
         staff_url_name="learning:index",
+        "library",
+        _("Materials library and the journal"),
+        _(
+            "Publications, guides and tools of the partnership, searchable in full text; "
+            "printed copies for member organisations; the quarterly for every partner."
+        ),
+        public_url_name="library:index",
+        staff_url_name="library:index",
+        roles=frozenset({Role.NETWORK_MEMBER, Role.ORGANISATION_MANAGER, Role.COORDINATOR}),
+    ),
+    Module(
+        "positions",
+        _("Joint positions, standards and campaigns"),
+        _(
+            "Positions drafted together and co-signed by member organisations, standards of "
+            "help, and the public calendar of joint campaigns and local events."
+        ),
+        public_url_name="positions:events",
+        staff_url_name="positions:index",
         roles=frozenset({Role.NETWORK_MEMBER, Role.ORGANISATION_MANAGER, Role.COORDINATOR}),
     ),
 ]

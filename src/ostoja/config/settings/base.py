@@ -71,6 +71,8 @@ INSTALLED_APPS = [
     "ostoja.newsletter",
     "ostoja.events",
     "ostoja.learning",
+    "ostoja.library",
+    "ostoja.positions",
 ]
 
 MIDDLEWARE = [
