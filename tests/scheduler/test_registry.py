@@ -54,6 +54,7 @@ def test_the_platforms_jobs_are_discovered_with_their_schedules():
             "45 2 * * *",
             "ostoja.safeguarding",
         ),
+        "pact_reminders": ("pact_reminders", "0 8 * * *", "ostoja.pact"),
     }
     assert all(j.description for j in jobs.values())
 

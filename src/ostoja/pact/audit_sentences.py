@@ -12,6 +12,7 @@ SENTENCES = {
     "pact.signatory.verified": _("Signature of the Pact verified"),
     "pact.signatory.rejected": _("Signature of the Pact not verified"),
     "pact.signatory.left": _("Authority left the Pact"),
+    "pact.signatory.units_saved": _("Units of an authority named for the Pact"),
     "pact.signatory.reviewer_assigned": _("Reviewer of a Pact signatory assigned"),
     "pact.assessment.started": _("Self-assessment started"),
     "pact.assessment.answered": _("Answer in a self-assessment saved"),
