@@ -6,8 +6,6 @@ from django.utils.translation import gettext_lazy as _
 
 SENTENCES = {
     "pact.catalogue.loaded": _("Catalogue of Pact measures loaded"),
-    "pact.catalogue.measure_saved": _("Measure of the Pact catalogue saved (new version)"),
-    "pact.catalogue.measure_retired": _("Measure withdrawn from the Pact catalogue"),
     "pact.signatory.signed": _("Pact signed by an authority"),
     "pact.signatory.verified": _("Signature of the Pact verified"),
     "pact.signatory.rejected": _("Signature of the Pact not verified"),

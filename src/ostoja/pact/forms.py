@@ -13,7 +13,10 @@ DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
 class SignForm(forms.Form):
     teryt_code = forms.CharField(widget=forms.HiddenInput, required=False, max_length=7)
-    country = forms.CharField(label=_("Country (two-letter code)"), max_length=2, initial="PL")
+    # Only asked for authorities abroad (a Polish one comes from the register).
+    country = forms.CharField(
+        label=_("Country (two-letter code)"), max_length=2, initial="PL", required=False
+    )
     name = forms.CharField(label=_("Name of the town or region"), max_length=200, required=False)
     foreign_kind = forms.ChoiceField(
         label=_("Kind"),
