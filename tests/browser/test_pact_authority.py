@@ -129,7 +129,8 @@ def test_officer_signs_assesses_and_publishes_a_plan(page, browser, live_server,
 
     # The action plan: an item with children's participation, and a milestone.
     officer.goto(f"/pact/s/{signatory.slug}/plan/")
-    officer.fill("#id_item-title", "Rada Dzieci i Młodzieży opiniuje program profilaktyki")
+    title = "Rada Dzieci i Młodzieży opiniuje program profilaktyki"
+    officer.fill("#id_item-title", title)
     officer.select_option("#id_item-measure", str(Measure.objects.get(code="PAR-1").pk))
     officer.fill("#id_item-responsible_unit", "Referat Oświaty")
     officer.fill("#id_item-progress", "30")
@@ -140,7 +141,7 @@ def test_officer_signs_assesses_and_publishes_a_plan(page, browser, live_server,
     officer.fill("#id_item-starts_on", date(year, 1, 1).isoformat())
     officer.fill("#id_item-ends_on", date(year + 1, 12, 31).isoformat())
     submit(officer, "Dodaj")
-    officer.get_by_role("link", name="Rada Dzieci i Młodzieży opiniuje program profilaktyki").click()
+    officer.get_by_role("link", name=title).click()
     # A milestone after the item's end is refused, one inside is added.
     officer.fill("#id_m-title", "Warsztaty w trzech szkołach")
     officer.fill("#id_m-due_on", date(year + 2, 6, 30).isoformat())
@@ -156,7 +157,7 @@ def test_officer_signs_assesses_and_publishes_a_plan(page, browser, live_server,
     visitor.on("request", lambda r: visitor.request_log.append(r.url))
     visitor.goto(f"/pact/s/{signatory.slug}/")
     text = visitor.locator("main").inner_text()
-    assert "Rada Dzieci i Młodzieży opiniuje program profilaktyki" in text
+    assert title in text
     assert "Warsztaty w trzech szkołach" in text
     assert "Uczniowie klas 5–8 wybrali tematy warsztatów" in text
     assert "Udział dzieci" in text and "30%" in text
