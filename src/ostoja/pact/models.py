@@ -140,6 +140,10 @@ class Signatory(models.Model):
         related_name="pact_reviews",
         verbose_name=_("reviewer"),
     )
+    # Progress of the plan per P (pillar → %, only where something is planned), kept by the
+    # services whenever the plan changes, so the national overview and the peer comparison
+    # read one row per signatory instead of every plan item (None: not computed yet).
+    progress = models.JSONField(null=True, blank=True, editable=False)
     # The authority's own units working with children (schools, social services, cultural
     # centres) that have accounts on the platform: their child-protection standards
     # (safeguarding) are shown on the signatory's public page.

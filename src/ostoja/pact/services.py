@@ -447,6 +447,7 @@ def save_plan_item(
         for key, value in fields.items():
             setattr(item, key, value)
         item.save()
+        refresh_progress(signatory)
         log_action(
             "pact.plan.item_added" if created else "pact.plan.item_updated",
             actor=actor,
@@ -455,6 +456,15 @@ def save_plan_item(
             data={"item": item.pk, "title": item.title, "progress": item.progress},
         )
     return item
+
+
+def refresh_progress(signatory: Signatory) -> None:
+    """Store the plan's progress per P on the signatory (read by the public lists)."""
+    from .public import plan_progress
+
+    progress = plan_progress([signatory.pk]).get(signatory.pk, {})
+    Signatory.objects.filter(pk=signatory.pk).update(progress=progress)
+    signatory.progress = progress
 
 
 def add_milestone(item: PlanItem, *, actor, title: str, due_on: dt.date) -> Milestone:

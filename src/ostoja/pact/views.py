@@ -6,6 +6,7 @@ import csv
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
 from django.db.models import Q
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -34,6 +35,8 @@ from .models import (
 )
 from .permissions import can_manage_signatories, can_review, can_sign, can_use_pact_workspace
 
+PAGE_SIZE = 100  # signatories per page of the overview (the open data has them all)
+
 
 def _form_errors(form, exc: ValidationError) -> None:
     if hasattr(exc, "error_dict"):
@@ -58,7 +61,10 @@ def overview(request):
     voivodeship = voivodeship if teryt.get(voivodeship) and len(voivodeship) == 2 else ""
     pillar = pillar if pillar in PILLARS else ""
     everyone = public.public_signatories()
-    shown = public.public_signatories(kind=kind, voivodeship=voivodeship, pillar=pillar)
+    shown = public.filtered(everyone, kind=kind, voivodeship=voivodeship, pillar=pillar)
+    page = Paginator(shown, PAGE_SIZE).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
     rows = public.voivodeship_table(everyone)
     svg = tilemap.render(
         rows,
@@ -69,7 +75,9 @@ def overview(request):
         request,
         "pact/overview.html",
         {
-            "signatories": shown,
+            "signatories": page.object_list,
+            "page": page,
+            "query": query.urlencode(),
             "rows": rows,
             "map": svg,
             "kinds": SignatoryKind.choices,
@@ -107,7 +115,7 @@ def signatory_page(request, slug):
     top = [i for i in items if i.parent_id is None]
     children = {i.pk: [c for c in items if c.parent_id == i.pk] for i in top}
     progress = public.plan_progress([signatory.pk]).get(signatory.pk, {})
-    peers = public.peers(signatory)
+    peers = public.peer_comparison(signatory)
     assessment = public.latest_public_assessment(signatory)
     label = teryt.register().label(teryt.get(signatory.teryt_code)) if signatory.teryt_code else ""
     reviews = [
