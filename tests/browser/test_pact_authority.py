@@ -174,5 +174,12 @@ def test_officer_signs_assesses_and_publishes_a_plan(page, browser, live_server,
     assert serious_axe_violations(visitor) == []
     if SHOTS:
         visitor.screenshot(path=f"{SHOTS}/pact-overview.png", full_page=True)
+        visitor.goto(f"/en/pact/s/{signatory.slug}/")
+        visitor.screenshot(path=f"{SHOTS}/pact-signatory-en.png", full_page=True)
+        officer.goto(f"/en/pact/s/{signatory.slug}/plan/")
+        officer.get_by_role("link", name=title).click()
+        officer.screenshot(path=f"{SHOTS}/pact-plan-item-en.png", full_page=True)
+        officer.goto(f"/pact/s/{signatory.slug}/review/")
+        officer.screenshot(path=f"{SHOTS}/pact-review.png", full_page=True)
     for ctx in (context, reviewer_context, public):
         ctx.close()
