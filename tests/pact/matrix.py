@@ -40,6 +40,8 @@ MATRIX = {
         setup=[_signatory],
         kwargs=lambda w: {"slug": w.extra["signatory"].slug, "pk": w.extra["item"].pk},
     ),
+    "pact:units": Case(expect=only(WORKERS), setup=[_signatory], kwargs=_slug),
+    "pact:review": Case(expect=only(WORKERS), setup=[_signatory], kwargs=_slug),
     "pact:assessment": Case(
         expect=only(WORKERS), setup=[_signatory], kwargs=lambda w: {**_slug(w), "year": 2025}
     ),

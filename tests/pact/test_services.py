@@ -43,7 +43,7 @@ def test_a_code_not_an_authority_in_the_register_is_refused(code):
 
 def test_an_authority_cannot_sign_twice_but_may_sign_again_after_leaving():
     s = signatory("2261")
-    with pytest.raises(ValidationError, match="already signed"):
+    with pytest.raises(ValidationError, match="już podpisał Pakt"):
         signatory("2261", verify=False)
     services.leave_pact(s, actor=None, reason="Nowa rada", left_on=dt.date(2026, 1, 1))
     again = signatory("2261", verify=False)
@@ -113,7 +113,7 @@ def test_self_assessment_question_by_question_with_expiring_evidence():
         evidence_valid_until=dt.date(2099, 1, 1),
     )
     services.submit_assessment(assessment, actor=None)
-    with pytest.raises(ValidationError, match="cannot be changed"):
+    with pytest.raises(ValidationError, match="nie można zmieniać"):
         services.save_answer(answer, actor=None, status="planned")
 
 

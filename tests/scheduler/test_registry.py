@@ -76,9 +76,10 @@ def test_the_platforms_jobs_are_discovered_with_their_schedules():
         ),
         "events_expire_offers": ("events_expire_offers", "*/10 * * * *", "ostoja.events"),
         "events_retention": ("events_retention", "50 3 * * *", "ostoja.events"),
-=======
         "positions_suggest_dates": ("positions_suggest_dates", "0 8 * * *", "ostoja.positions"),
->>>>>>> library
+=======
+        "pact_reminders": ("pact_reminders", "0 8 * * *", "ostoja.pact"),
+>>>>>>> pactsg
     }
     assert all(j.description for j in jobs.values())
 

@@ -7,3 +7,10 @@ class PactConfig(AppConfig):
     label = "pact"
     verbose_name = _("Pact of Towns and Regions")
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self):
+        # The audit log's sentences for this module's action codes (the audit app never
+        # imports the module; see ostoja.audit.sentences.register).
+        from .audit_sentences import register_all
+
+        register_all()

@@ -86,6 +86,20 @@ def seed_demo(stdout) -> None:
                 )
             services.submit_assessment(assessment, actor=None)
             services.assign_reviewer(signatory, actor=None, reviewer=coordinator)
+            # The first biennial review, written and signed off.
+            start, end = services.review_period(signatory, today)
+            review = services.save_review_report(
+                signatory,
+                actor=None,
+                period_start=start,
+                period_end=end,
+                report=(
+                    "## Co zrobiliśmy (demo)\n\nSzkolenia kadry szkół i świetlic, "
+                    "młodzieżowa rada opiniuje plan.\n\n## Czego nie zrobiliśmy\n\n"
+                    "Punkt konsultacyjny dla rodziców ruszy w przyszłym roku."
+                ),
+            )
+            services.sign_off_review(review, actor=None, signed_off_by_name="Jan Przykładowy")
     stdout.write(
         f"Pact: {Signatory.objects.count()} demo signatories, "
         f"{Assessment.objects.count()} self-assessment(s)."

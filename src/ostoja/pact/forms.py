@@ -13,7 +13,10 @@ DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
 class SignForm(forms.Form):
     teryt_code = forms.CharField(widget=forms.HiddenInput, required=False, max_length=7)
-    country = forms.CharField(label=_("Country (two-letter code)"), max_length=2, initial="PL")
+    # Only asked for authorities abroad (a Polish one comes from the register).
+    country = forms.CharField(
+        label=_("Country (two-letter code)"), max_length=2, initial="PL", required=False
+    )
     name = forms.CharField(label=_("Name of the town or region"), max_length=200, required=False)
     foreign_kind = forms.ChoiceField(
         label=_("Kind"),
@@ -134,3 +137,68 @@ class PlanItemForm(forms.Form):
 class MilestoneForm(forms.Form):
     title = forms.CharField(label=_("Milestone"), max_length=200)
     due_on = forms.DateField(label=_("Deadline"), widget=DATE)
+
+
+class MilestoneDoneForm(forms.Form):
+    milestone = forms.IntegerField(widget=forms.HiddenInput)
+    done_on = forms.DateField(label=_("Done on"), widget=DATE)
+
+
+class LinksForm(forms.Form):
+    partner_organisations = forms.ModelMultipleChoiceField(
+        label=_("Member organisations of the network in this voivodeship"),
+        queryset=None,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+    services = forms.ModelMultipleChoiceField(
+        label=_("Services of the directory in this area"),
+        queryset=None,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+
+    def __init__(self, *args, signatory, **kwargs):
+        from . import links
+
+        super().__init__(*args, **kwargs)
+        self.fields["partner_organisations"].queryset = links.partner_choices(signatory)
+        self.fields["services"].queryset = links.service_choices(signatory)
+
+
+class UnitsForm(forms.Form):
+    units = forms.ModelMultipleChoiceField(
+        label=_("The authority's own units on the platform"),
+        queryset=None,
+        required=False,
+        help_text=_(
+            "Schools, social services, cultural centres: their child-protection standards "
+            "appear on the authority's public page."
+        ),
+    )
+
+    def __init__(self, *args, signatory, **kwargs):
+        from . import links
+
+        super().__init__(*args, **kwargs)
+        self.fields["units"].queryset = links.unit_choices(signatory)
+
+
+class ReviewReportForm(forms.Form):
+    period_start = forms.DateField(label=_("From"), widget=DATE)
+    period_end = forms.DateField(label=_("To"), widget=DATE)
+    report = forms.CharField(
+        label=_("Report (Markdown)"),
+        widget=forms.Textarea(attrs={"rows": 10}),
+        max_length=20000,
+        help_text=_(
+            "What was done in the two years, what was not and why, what comes next. "
+            "The signed-off report is public."
+        ),
+    )
+
+
+class SignOffForm(forms.Form):
+    signed_off_by_name = forms.CharField(
+        label=_("Signed off by (name and function)"), max_length=150
+    )

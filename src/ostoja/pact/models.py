@@ -140,6 +140,19 @@ class Signatory(models.Model):
         related_name="pact_reviews",
         verbose_name=_("reviewer"),
     )
+    # Progress of the plan per P (pillar → %, only where something is planned), kept by the
+    # services whenever the plan changes, so the national overview and the peer comparison
+    # read one row per signatory instead of every plan item (None: not computed yet).
+    progress = models.JSONField(null=True, blank=True, editable=False)
+    # The authority's own units working with children (schools, social services, cultural
+    # centres) that have accounts on the platform: their child-protection standards
+    # (safeguarding) are shown on the signatory's public page.
+    units = models.ManyToManyField(
+        "organisations.Organisation",
+        blank=True,
+        related_name="pact_authority_units",
+        verbose_name=_("the authority's own units"),
+    )
     created_at = models.DateTimeField(default=timezone.now)
 
     objects = SignatoryQuerySet.as_manager()
@@ -229,6 +242,7 @@ class Answer(models.Model):
     evidence_note = models.CharField(_("evidence (description)"), max_length=500, blank=True)
     evidence_valid_until = models.DateField(_("evidence valid until"), null=True, blank=True)
     evidence_public = models.BooleanField(_("evidence may be shown publicly"), default=True)
+    evidence_reminded_for = models.DateField(null=True, blank=True)  # expiry last reminded of
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
@@ -296,6 +310,20 @@ class PlanItem(models.Model):
     )
     starts_on = models.DateField(_("start"))
     ends_on = models.DateField(_("end"))
+    # Links to the rest of the platform: member organisations of the network working in the
+    # authority's voivodeship, and services of the directory in that area (see links.py).
+    partner_organisations = models.ManyToManyField(
+        "organisations.Organisation",
+        blank=True,
+        related_name="pact_plan_items",
+        verbose_name=_("partner organisations of the network"),
+    )
+    services = models.ManyToManyField(
+        "directory.Service",
+        blank=True,
+        related_name="pact_plan_items",
+        verbose_name=_("services of the directory"),
+    )
     created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
@@ -318,9 +346,44 @@ class Milestone(models.Model):
     title = models.CharField(_("milestone"), max_length=200)
     due_on = models.DateField(_("deadline"))
     done_on = models.DateField(_("done on"), null=True, blank=True)
+    reminded_for = models.DateField(null=True, blank=True)  # the deadline last reminded of
 
     class Meta:
         ordering = ["due_on"]
 
     def __str__(self) -> str:
         return self.title
+
+
+class ReviewCycle(models.Model):
+    """The biennial review (signatories meet every two years to review progress): the
+    authority writes a report on its plan for the two years and signs it off; a signed-off
+    report is public."""
+
+    class State(models.TextChoices):
+        DRAFT = "draft", _("draft")
+        SIGNED_OFF = "signed_off", _("signed off")
+
+    signatory = models.ForeignKey(Signatory, on_delete=models.CASCADE, related_name="reviews")
+    period_start = models.DateField(_("from"))
+    period_end = models.DateField(_("to"))
+    report = models.TextField(_("report"), max_length=20000)
+    state = models.CharField(max_length=12, choices=State.choices, default=State.DRAFT)
+    signed_off_on = models.DateField(_("signed off on"), null=True, blank=True)
+    signed_off_by_name = models.CharField(_("signed off by"), max_length=150, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-period_end"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["signatory", "period_end"], name="pact_one_review_per_period"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(period_end__gt=models.F("period_start")),
+                name="pact_review_period",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.signatory} {self.period_start}–{self.period_end}"

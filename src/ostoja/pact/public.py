@@ -9,13 +9,38 @@ from dataclasses import dataclass, field
 from ostoja.organisations import teryt
 
 from .catalogue import PILLARS
-from .models import Answer, Assessment, PlanItem, Signatory
+from .models import Answer, Assessment, PlanItem, Signatory, SignatoryKind
 from .progress import by_pillar, rolled_up
 
 
 @dataclass
+class ListedSignatory:
+    """A signatory as the public lists show it: read with ``values_list`` (building 2,873
+    model instances was most of the overview's time)."""
+
+    pk: int
+    slug: str
+    name: str
+    kind: str
+    teryt_code: str
+    country: str
+    voivodeship: str
+    signed_on: object
+    state: str
+    left_on: object
+    progress: dict | None
+
+    @property
+    def is_polish(self) -> bool:
+        return self.country == "PL"
+
+    def get_kind_display(self) -> str:
+        return str(SignatoryKind(self.kind).label)
+
+
+@dataclass
 class PublicSignatory:
-    signatory: Signatory
+    signatory: ListedSignatory
     progress: dict[str, int] = field(default_factory=dict)  # pillar → %, only where planned
     items: int = 0
 
@@ -47,6 +72,35 @@ def plan_progress(signatory_ids) -> dict[int, dict[str, int]]:
     return {sid: by_pillar(items) for sid, items in per_signatory.items()}
 
 
+#: What the public lists, the CSV and the JSON read of a signatory (not the contact data).
+_LIST_FIELDS = (
+    "pk",
+    "slug",
+    "name",
+    "kind",
+    "teryt_code",
+    "country",
+    "voivodeship",
+    "signed_on",
+    "state",
+    "left_on",
+    "progress",
+)
+
+
+def filtered(
+    signatories: list[PublicSignatory], *, kind: str = "", voivodeship: str = "", pillar: str = ""
+) -> list[PublicSignatory]:
+    """The overview's filters, applied to a list already read (no second query)."""
+    return [
+        p
+        for p in signatories
+        if (not kind or p.signatory.kind == kind)
+        and (not voivodeship or p.signatory.voivodeship == voivodeship)
+        and (not pillar or pillar in p.progress)
+    ]
+
+
 def public_signatories(
     *, kind: str = "", voivodeship: str = "", pillar: str = "", country: str = ""
 ) -> list[PublicSignatory]:
@@ -57,9 +111,13 @@ def public_signatories(
         qs = qs.filter(voivodeship=voivodeship)
     if country:
         qs = qs.filter(country=country)
-    signatories = list(qs)
-    progress = plan_progress([s.pk for s in signatories])
-    result = [PublicSignatory(s, progress.get(s.pk, {})) for s in signatories]
+    signatories = [ListedSignatory(*row) for row in qs.values_list(*_LIST_FIELDS)]
+    # Stored progress (services.refresh_progress); computed for rows that have none yet.
+    missing = plan_progress([s.pk for s in signatories if s.progress is None])
+    result = [
+        PublicSignatory(s, s.progress if s.progress is not None else missing.get(s.pk, {}))
+        for s in signatories
+    ]
     if pillar:
         result = [r for r in result if pillar in r.progress]
     return result
@@ -95,6 +153,29 @@ def peers(signatory: Signatory) -> list[PublicSignatory]:
     rights, powiat, voivodeship, or the same kind abroad), ranked by overall progress."""
     group = public_signatories(kind=signatory.kind)
     return sorted(group, key=lambda p: (-(p.overall or -1), p.signatory.name))
+
+
+@dataclass
+class PeerComparison:
+    rank: int | None  # the signatory's place (1 = most progress), None if not in the group
+    size: int
+    median: int | None  # median overall progress of those with a plan
+    rows: list[tuple[int, PublicSignatory]]  # (place, signatory): the top and the neighbours
+
+
+def peer_comparison(signatory: Signatory, *, top: int = 5, around: int = 3) -> PeerComparison:
+    """The signatory among its peers: its place, the group's median, the first ``top`` and
+    ``around`` places either side of it (a rural gmina has 1,500 peers: no page lists them
+    all; the overview filtered by kind and the open data do)."""
+    ranked = peers(signatory)
+    rank = next((n for n, p in enumerate(ranked, 1) if p.signatory.pk == signatory.pk), None)
+    values = sorted(p.overall for p in ranked if p.overall is not None)
+    median = values[len(values) // 2] if values else None
+    shown = set(range(1, min(top, len(ranked)) + 1))
+    if rank is not None:
+        shown |= set(range(max(1, rank - around), min(len(ranked), rank + around) + 1))
+    rows = [(n, ranked[n - 1]) for n in sorted(shown)]
+    return PeerComparison(rank=rank, size=len(ranked), median=median, rows=rows)
 
 
 def latest_public_assessment(signatory: Signatory) -> Assessment | None:

@@ -10,8 +10,10 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from ostoja.audit.services import log_action
+from ostoja.core.child_data import findings
 from ostoja.organisations import teryt
 
 from . import catalogue
@@ -23,11 +25,16 @@ from .models import (
     Milestone,
     PlanItem,
     ReviewComment,
+    ReviewCycle,
     Signatory,
     SignatoryKind,
 )
 
 MAX_RESOLUTION_BYTES = 10 * 1024 * 1024
+_CHILD_DATA = gettext_lazy(
+    "This text seems to contain data identifying a child (a PESEL number, a phone number or "
+    "a name next to a date of birth). Remove it: the text will be public."
+)
 _TERYT_KINDS = {
     teryt.VOIVODESHIP: SignatoryKind.VOIVODESHIP,
     teryt.POWIAT: SignatoryKind.POWIAT,
@@ -302,6 +309,10 @@ def save_answer(
         raise ValidationError({"status": _("Choose a status from the list.")})
     if status == AnswerStatus.IMPLEMENTED and not (evidence_url or evidence_note):
         raise ValidationError({"evidence_url": _("An implemented measure needs evidence.")})
+    if findings(explanation) or findings(evidence_note):
+        raise ValidationError(
+            {"explanation" if findings(explanation) else "evidence_note": _CHILD_DATA}
+        )
     if evidence_valid_until and evidence_valid_until < timezone.localdate():
         raise ValidationError(
             {
@@ -425,6 +436,9 @@ def save_plan_item(
     measure = fields.get("measure")
     if measure is not None and measure.retired_in is not None:
         errors["measure"] = _("This measure is no longer in the catalogue.")
+    for name in ("title", "partners", "indicator", "children_participation", "responsible_unit"):
+        if findings(str(fields.get(name) or "")):
+            errors[name] = _CHILD_DATA
     if errors:
         raise ValidationError(errors)
     with transaction.atomic():
@@ -433,6 +447,7 @@ def save_plan_item(
         for key, value in fields.items():
             setattr(item, key, value)
         item.save()
+        refresh_progress(signatory)
         log_action(
             "pact.plan.item_added" if created else "pact.plan.item_updated",
             actor=actor,
@@ -441,6 +456,15 @@ def save_plan_item(
             data={"item": item.pk, "title": item.title, "progress": item.progress},
         )
     return item
+
+
+def refresh_progress(signatory: Signatory) -> None:
+    """Store the plan's progress per P on the signatory (read by the public lists)."""
+    from .public import plan_progress
+
+    progress = plan_progress([signatory.pk]).get(signatory.pk, {})
+    Signatory.objects.filter(pk=signatory.pk).update(progress=progress)
+    signatory.progress = progress
 
 
 def add_milestone(item: PlanItem, *, actor, title: str, due_on: dt.date) -> Milestone:
@@ -465,3 +489,150 @@ def add_milestone(item: PlanItem, *, actor, title: str, due_on: dt.date) -> Mile
             data={"item": item.pk, "due_on": due_on.isoformat()},
         )
     return milestone
+
+
+def complete_milestone(milestone: Milestone, *, actor, done_on: dt.date) -> Milestone:
+    if done_on > timezone.localdate():
+        raise ValidationError({"done_on": _("The date cannot be in the future.")})
+    with transaction.atomic():
+        milestone.done_on = done_on
+        milestone.save(update_fields=["done_on"])
+        signatory = milestone.item.signatory
+        log_action(
+            "pact.plan.milestone_done",
+            actor=actor,
+            target=signatory,
+            organisation=signatory.organisation,
+            data={"item": milestone.item_id, "milestone": milestone.pk},
+        )
+    return milestone
+
+
+def link_plan_item(item: PlanItem, *, actor, organisations=(), services=()) -> PlanItem:
+    """Link a plan item to member organisations of the network and to services of the
+    directory in the authority's area (anything else is refused, see links.py)."""
+    from . import links
+
+    signatory = item.signatory
+    org_ids = {o.pk for o in organisations}
+    service_ids = {s.pk for s in services}
+    errors = {}
+    allowed_orgs = set(links.partner_choices(signatory).values_list("pk", flat=True))
+    if org_ids - allowed_orgs:
+        errors["partner_organisations"] = _(
+            "Choose member organisations of the network that work in this voivodeship."
+        )
+    allowed_services = set(links.service_choices(signatory).values_list("pk", flat=True))
+    if service_ids - allowed_services:
+        errors["services"] = _("Choose published services of the directory in this area.")
+    if errors:
+        raise ValidationError(errors)
+    with transaction.atomic():
+        item.partner_organisations.set(org_ids)
+        item.services.set(service_ids)
+        log_action(
+            "pact.plan.links_saved",
+            actor=actor,
+            target=signatory,
+            organisation=signatory.organisation,
+            data={
+                "item": item.pk,
+                "organisations": sorted(org_ids),
+                "services": sorted(str(s) for s in service_ids),
+            },
+        )
+    return item
+
+
+def set_units(signatory: Signatory, *, actor, units) -> Signatory:
+    """Name the authority's own units (their child-protection standards appear on the
+    signatory's public page)."""
+    from . import links
+
+    ids = {u.pk for u in units}
+    if ids - set(links.unit_choices(signatory).values_list("pk", flat=True)):
+        raise ValidationError({"units": _("Choose active organisations in Poland.")})
+    with transaction.atomic():
+        signatory.units.set(ids)
+        log_action(
+            "pact.signatory.units_saved",
+            actor=actor,
+            target=signatory,
+            organisation=signatory.organisation,
+            data={"units": sorted(ids)},
+        )
+    return signatory
+
+
+# --- the biennial review --------------------------------------------------------------------
+
+REVIEW_YEARS = 2
+
+
+def review_period(signatory: Signatory, today: dt.date | None = None) -> tuple[dt.date, dt.date]:
+    """The current two-year review period, counted from the date of signing."""
+    today = today or timezone.localdate()
+    start = signatory.signed_on
+    while _years_later(start, REVIEW_YEARS) <= today:
+        start = _years_later(start, REVIEW_YEARS)
+    return start, _years_later(start, REVIEW_YEARS)
+
+
+def _years_later(day: dt.date, years: int) -> dt.date:
+    try:
+        return day.replace(year=day.year + years)
+    except ValueError:  # 29 February
+        return day.replace(year=day.year + years, day=28)
+
+
+def save_review_report(
+    signatory: Signatory, *, actor, period_start: dt.date, period_end: dt.date, report: str
+) -> ReviewCycle:
+    if signatory.state != Signatory.State.VERIFIED:
+        raise ValidationError(_("Only a signatory of the Pact writes a review report."))
+    if period_end <= period_start:
+        raise ValidationError({"period_end": _("The end is before the start.")})
+    if not report.strip():
+        raise ValidationError({"report": _("Write the report.")})
+    if findings(report):
+        raise ValidationError({"report": _CHILD_DATA})
+    with transaction.atomic():
+        review, _created = ReviewCycle.objects.select_for_update().get_or_create(
+            signatory=signatory,
+            period_end=period_end,
+            defaults={"period_start": period_start, "report": report.strip()},
+        )
+        if review.state == ReviewCycle.State.SIGNED_OFF:
+            raise ValidationError(_("A signed-off report cannot be changed."))
+        review.period_start = period_start
+        review.report = report.strip()
+        review.save()
+        log_action(
+            "pact.review_cycle.report_saved",
+            actor=actor,
+            target=signatory,
+            organisation=signatory.organisation,
+            data={"period_end": period_end.isoformat()},
+        )
+    return review
+
+
+def sign_off_review(review: ReviewCycle, *, actor, signed_off_by_name: str) -> ReviewCycle:
+    if not signed_off_by_name.strip():
+        raise ValidationError({"signed_off_by_name": _("Who signs the report off?")})
+    with transaction.atomic():
+        review = ReviewCycle.objects.select_for_update().get(pk=review.pk)
+        if review.state == ReviewCycle.State.SIGNED_OFF:
+            raise ValidationError(_("The report has already been signed off."))
+        review.state = ReviewCycle.State.SIGNED_OFF
+        review.signed_off_on = timezone.localdate()
+        review.signed_off_by_name = signed_off_by_name.strip()
+        review.save(update_fields=["state", "signed_off_on", "signed_off_by_name"])
+        log_action(
+            "pact.review_cycle.signed_off",
+            actor=actor,
+            target=review.signatory,
+            organisation=review.signatory.organisation,
+            data={"period_end": review.period_end.isoformat()},
+        )
+    return review

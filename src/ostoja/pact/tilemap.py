@@ -78,10 +78,13 @@ def render(
             tile = format_html('<a href="{}">{}</a>', link(row["code"]), tile)
         tiles.append((tile,))
     width = 4 * SIZE + 3 * GAP
+    # With links the map is a group of links (each named by its <title>); an image with
+    # links inside would be "nested interactive" content for screen readers.
     return format_html(
-        '<svg class="tilemap" viewBox="0 0 {w} {w}" role="img" aria-label="{title}" '
+        '<svg class="tilemap" viewBox="0 0 {w} {w}" role="{role}" aria-label="{title}" '
         'xmlns="http://www.w3.org/2000/svg">{tiles}</svg>',
         w=width,
+        role="group" if link is not None else "img",
         title=title,
         tiles=format_html_join("", "{}", tiles),
     )

@@ -16,4 +16,6 @@ urlpatterns = [
     path("pact/s/<slug:slug>/assessment/<int:year>/<str:code>/", views.answer, name="answer"),
     path("pact/s/<slug:slug>/plan/", views.plan, name="plan"),
     path("pact/s/<slug:slug>/plan/<int:pk>/", views.plan_item, name="plan_item"),
+    path("pact/s/<slug:slug>/units/", views.units, name="units"),
+    path("pact/s/<slug:slug>/review/", views.review, name="review"),
 ]

@@ -6,6 +6,7 @@ import csv
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
 from django.db.models import Q
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -15,15 +16,26 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
 from ostoja.core.permissions import permission_required
+from ostoja.core.text import render_markdown
 from ostoja.organisations import teryt
 from ostoja.organisations.models import Organisation
 from ostoja.organisations.permissions import is_coordinator
 from ostoja.organisations.roles import Role
 
-from . import forms, public, services, tilemap
+from . import forms, links, public, services, tilemap
 from .catalogue import PILLARS
-from .models import Answer, Assessment, Pillar, PlanItem, Signatory, SignatoryKind
+from .models import (
+    Answer,
+    Assessment,
+    Pillar,
+    PlanItem,
+    ReviewCycle,
+    Signatory,
+    SignatoryKind,
+)
 from .permissions import can_manage_signatories, can_review, can_sign, can_use_pact_workspace
+
+PAGE_SIZE = 100  # signatories per page of the overview (the open data has them all)
 
 
 def _form_errors(form, exc: ValidationError) -> None:
@@ -49,7 +61,10 @@ def overview(request):
     voivodeship = voivodeship if teryt.get(voivodeship) and len(voivodeship) == 2 else ""
     pillar = pillar if pillar in PILLARS else ""
     everyone = public.public_signatories()
-    shown = public.public_signatories(kind=kind, voivodeship=voivodeship, pillar=pillar)
+    shown = public.filtered(everyone, kind=kind, voivodeship=voivodeship, pillar=pillar)
+    page = Paginator(shown, PAGE_SIZE).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
     rows = public.voivodeship_table(everyone)
     svg = tilemap.render(
         rows,
@@ -60,7 +75,9 @@ def overview(request):
         request,
         "pact/overview.html",
         {
-            "signatories": shown,
+            "signatories": page.object_list,
+            "page": page,
+            "query": query.urlencode(),
             "rows": rows,
             "map": svg,
             "kinds": SignatoryKind.choices,
@@ -89,14 +106,22 @@ def _public_signatory(slug) -> Signatory:
 @require_GET
 def signatory_page(request, slug):
     signatory = _public_signatory(slug)
-    items = list(signatory.plan_items.select_related("measure").prefetch_related("milestones"))
+    items = list(
+        signatory.plan_items.select_related("measure").prefetch_related(
+            "milestones", "partner_organisations", "services"
+        )
+    )
     rolled = public.rolled_up_for(items)
     top = [i for i in items if i.parent_id is None]
     children = {i.pk: [c for c in items if c.parent_id == i.pk] for i in top}
     progress = public.plan_progress([signatory.pk]).get(signatory.pk, {})
-    peers = public.peers(signatory)
+    peers = public.peer_comparison(signatory)
     assessment = public.latest_public_assessment(signatory)
     label = teryt.register().label(teryt.get(signatory.teryt_code)) if signatory.teryt_code else ""
+    reviews = [
+        (r, render_markdown(r.report))
+        for r in signatory.reviews.filter(state=ReviewCycle.State.SIGNED_OFF)
+    ]
     return render(
         request,
         "pact/signatory.html",
@@ -110,6 +135,8 @@ def signatory_page(request, slug):
             "assessment": assessment,
             "answers": public.public_answers(assessment) if assessment else [],
             "today": timezone.localdate(),
+            "reviews": reviews,
+            "units": links.unit_standards(signatory),
         },
     )
 
@@ -512,13 +539,42 @@ def plan_item(request, slug, pk):
     initial = {f: getattr(item, f) for f in forms.PlanItemForm.base_fields}
     form = forms.PlanItemForm(initial=initial, signatory=signatory, prefix="item")
     milestone = forms.MilestoneForm(prefix="m")
+    done = forms.MilestoneDoneForm(prefix="done", initial={"done_on": timezone.localdate()})
+    links_form = forms.LinksForm(
+        signatory=signatory,
+        prefix="links",
+        initial={
+            "partner_organisations": list(item.partner_organisations.all()),
+            "services": list(item.services.all()),
+        },
+    )
     status = 200
+    action = request.POST.get("action")
     if request.method == "POST":
         try:
-            if request.POST.get("action") == "milestone":
+            if action == "milestone":
                 milestone = forms.MilestoneForm(request.POST, prefix="m")
                 if milestone.is_valid():
                     services.add_milestone(item, actor=request.user, **milestone.cleaned_data)
+                    return redirect("pact:plan_item", slug=slug, pk=pk)
+            elif action == "milestone_done":
+                done = forms.MilestoneDoneForm(request.POST, prefix="done")
+                if done.is_valid():
+                    target = get_object_or_404(item.milestones, pk=done.cleaned_data["milestone"])
+                    services.complete_milestone(
+                        target, actor=request.user, done_on=done.cleaned_data["done_on"]
+                    )
+                    return redirect("pact:plan_item", slug=slug, pk=pk)
+            elif action == "links":
+                links_form = forms.LinksForm(request.POST, signatory=signatory, prefix="links")
+                if links_form.is_valid():
+                    services.link_plan_item(
+                        item,
+                        actor=request.user,
+                        organisations=links_form.cleaned_data["partner_organisations"],
+                        services=links_form.cleaned_data["services"],
+                    )
+                    messages.success(request, _("Saved."))
                     return redirect("pact:plan_item", slug=slug, pk=pk)
             else:
                 form = forms.PlanItemForm(request.POST, signatory=signatory, prefix="item")
@@ -528,7 +584,8 @@ def plan_item(request, slug, pk):
                     )
                     return redirect("pact:plan", slug=slug)
         except ValidationError as exc:
-            _form_errors(milestone if request.POST.get("action") == "milestone" else form, exc)
+            target = {"milestone": milestone, "milestone_done": done, "links": links_form}
+            _form_errors(target.get(action, form), exc)
         status = 400
     return render(
         request,
@@ -538,6 +595,88 @@ def plan_item(request, slug, pk):
             "item": item,
             "form": form,
             "milestone_form": milestone,
+            "done_form": done,
+            "links_form": links_form,
+            "today": timezone.localdate(),
+        },
+        status=status,
+    )
+
+
+@require_http_methods(["GET", "POST"])
+@permission_required(can_sign)
+def units(request, slug):
+    """The authority names its own units (their child-protection standards are shown)."""
+    signatory = _managed(request, slug)
+    form = forms.UnitsForm(
+        request.POST or None,
+        signatory=signatory,
+        initial={"units": list(signatory.units.all())},
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.set_units(signatory, actor=request.user, units=form.cleaned_data["units"])
+        except ValidationError as exc:
+            _form_errors(form, exc)
+        else:
+            messages.success(request, _("Saved."))
+            return redirect("pact:plan", slug=slug)
+    return render(
+        request,
+        "pact/units.html",
+        {"signatory": signatory, "form": form, "units": links.unit_standards(signatory)},
+        status=400 if form.errors else 200,
+    )
+
+
+@require_http_methods(["GET", "POST"])
+@permission_required(can_sign)
+def review(request, slug):
+    """The biennial review: the report for the current two-year period, then its sign-off."""
+    signatory = _managed(request, slug)
+    start, end = services.review_period(signatory)
+    current = signatory.reviews.filter(period_end=end).first()
+    form = forms.ReviewReportForm(
+        prefix="rep",
+        initial={
+            "period_start": start,
+            "period_end": end,
+            "report": current.report if current else "",
+        },
+    )
+    sign_off = forms.SignOffForm(prefix="off")
+    status = 200
+    if request.method == "POST":
+        action = request.POST.get("action")
+        try:
+            if action == "report":
+                form = forms.ReviewReportForm(request.POST, prefix="rep")
+                if form.is_valid():
+                    services.save_review_report(signatory, actor=request.user, **form.cleaned_data)
+                    messages.success(request, _("Saved."))
+                    return redirect("pact:review", slug=slug)
+            elif action == "sign_off" and current is not None:
+                sign_off = forms.SignOffForm(request.POST, prefix="off")
+                if sign_off.is_valid():
+                    services.sign_off_review(current, actor=request.user, **sign_off.cleaned_data)
+                    messages.success(request, _("The report was signed off and is public."))
+                    return redirect("pact:review", slug=slug)
+            else:
+                raise PermissionDenied
+        except ValidationError as exc:
+            _form_errors(sign_off if action == "sign_off" else form, exc)
+        status = 400
+    return render(
+        request,
+        "pact/review.html",
+        {
+            "signatory": signatory,
+            "form": form,
+            "sign_off": sign_off,
+            "current": current,
+            "report_html": render_markdown(current.report) if current else "",
+            "period": (start, end),
+            "past": signatory.reviews.exclude(period_end=end),
         },
         status=status,
     )

@@ -45,7 +45,7 @@ class PersonForm(forms.Form):
 
 
 class EngagementForm(forms.Form):
-    role = forms.CharField(label=_("Role"), max_length=120)
+    role = forms.CharField(label=_("Function"), max_length=120)
     activity = forms.ChoiceField(
         label=_("Kind of activity with minors (art. 21 ust. 1)"), choices=Activity.choices
     )

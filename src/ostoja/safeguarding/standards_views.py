@@ -324,66 +324,62 @@ def adopt(request, slug):
     )
 
 
-@require_http_methods(["GET", "POST"])
-@guarded
-def review(request, slug):
-    org = _staff_org(request, slug)
-    document = standards.current(org)
-    if document is None:
-        raise Http404
-    form = ReviewForm(request.POST or None, initial={"reviewed_on": services.today()})
+def _one_form_page(request, org, form, save, *, done, title, button):
+    """A page with one form about the standards in force: a valid POST calls
+    ``save(cleaned_data)``; the service's refusal goes back to the form."""
     if request.method == "POST" and form.is_valid():
         try:
-            standards.record_review(actor=request.user, document=document, **form.cleaned_data)
+            save(form.cleaned_data)
         except SafeguardingError as exc:
             _apply_error(form, exc)
         else:
-            messages.success(request, _("The review was recorded."))
+            messages.success(request, done)
             return redirect("safeguarding:standards", slug=org.slug)
     return render(
         request,
         "safeguarding/standards/simple.html",
-        {
-            "organisation": org,
-            "form": form,
-            "title": _("Review of the standards"),
-            "button": _("Record the review"),
-        },
+        {"organisation": org, "form": form, "title": title, "button": button},
         status=422 if request.method == "POST" else 200,
+    )
+
+
+def _in_force(request, slug):
+    org = _staff_org(request, slug)
+    document = standards.current(org)
+    if document is None:
+        raise Http404
+    return org, document
+
+
+@require_http_methods(["GET", "POST"])
+@guarded
+def review(request, slug):
+    org, document = _in_force(request, slug)
+    return _one_form_page(
+        request,
+        org,
+        ReviewForm(request.POST or None, initial={"reviewed_on": services.today()}),
+        lambda data: standards.record_review(actor=request.user, document=document, **data),
+        done=_("The review was recorded."),
+        title=_("Review of the standards"),
+        button=_("Record the review"),
     )
 
 
 @require_http_methods(["GET", "POST"])
 @guarded
 def paper_acknowledgement(request, slug):
-    org = _staff_org(request, slug)
-    document = standards.current(org)
-    if document is None:
-        raise Http404
-    form = PaperAckForm(request.POST or None, initial={"on": services.today()})
-    if request.method == "POST" and form.is_valid():
-        try:
-            standards.acknowledge(
-                actor=request.user,
-                document=document,
-                name=form.cleaned_data["name"],
-                on=form.cleaned_data["on"],
-            )
-        except SafeguardingError as exc:
-            _apply_error(form, exc)
-        else:
-            messages.success(request, _("The paper confirmation was recorded."))
-            return redirect("safeguarding:standards", slug=org.slug)
-    return render(
+    org, document = _in_force(request, slug)
+    return _one_form_page(
         request,
-        "safeguarding/standards/simple.html",
-        {
-            "organisation": org,
-            "form": form,
-            "title": _("Record a paper confirmation"),
-            "button": _("Save"),
-        },
-        status=422 if request.method == "POST" else 200,
+        org,
+        PaperAckForm(request.POST or None, initial={"on": services.today()}),
+        lambda data: standards.acknowledge(
+            actor=request.user, document=document, name=data["name"], on=data["on"]
+        ),
+        done=_("The paper confirmation was recorded."),
+        title=_("Record a paper confirmation"),
+        button=_("Save"),
     )
 
 

@@ -193,12 +193,7 @@ def person_add(request, slug):
             person = services.create_person(
                 actor=request.user,
                 organisation=org,
-                full_name=form.cleaned_data["full_name"],
-                previous_names=form.cleaned_data["previous_names"],
-                date_of_birth=form.cleaned_data["date_of_birth"],
-                pesel_value=form.cleaned_data["pesel"],
-                foreign_id=form.cleaned_data["foreign_id"],
-                citizenships=form.cleaned_data["citizenships"],
+                **_person_fields(form.cleaned_data),
             )
         except SafeguardingError as exc:
             _apply_error(form, exc)
@@ -212,6 +207,18 @@ def person_add(request, slug):
         {"organisation": org, "form": form},
         status=status,
     )
+
+
+def _person_fields(data: dict) -> dict:
+    """The person form's fields as the services name them."""
+    return {
+        "full_name": data["full_name"],
+        "previous_names": data["previous_names"],
+        "date_of_birth": data["date_of_birth"],
+        "pesel_value": data["pesel"],
+        "foreign_id": data["foreign_id"],
+        "citizenships": data["citizenships"],
+    }
 
 
 @require_http_methods(["GET", "POST"])
@@ -233,12 +240,7 @@ def person_edit(request, slug, pk):
             services.update_person(
                 actor=request.user,
                 person=person,
-                full_name=form.cleaned_data["full_name"],
-                previous_names=form.cleaned_data["previous_names"],
-                date_of_birth=form.cleaned_data["date_of_birth"],
-                pesel_value=form.cleaned_data["pesel"],
-                foreign_id=form.cleaned_data["foreign_id"],
-                citizenships=form.cleaned_data["citizenships"],
+                **_person_fields(form.cleaned_data),
             )
         except SafeguardingError as exc:
             _apply_error(form, exc)
