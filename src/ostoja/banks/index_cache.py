@@ -59,7 +59,7 @@ class _Snapshot:
     def remove(self, ids: list[int]) -> None:
         if not ids:
             return
-        self.pdq.remove(ids)
+        self.pdq.remove(ids, missing="ignore")
         for index in self.exact.values():
             index.remove(ids)
 
