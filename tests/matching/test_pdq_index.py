@@ -842,3 +842,131 @@ def test_kernels_emit_each_match_once_when_resuming(monkeypatch, strategy, layou
     expected = brute_force_search(db, ids, words_to_hex(q), 31)
     got = [sorted((i, d) for qq, i, d in zip(*small, strict=True) if qq == k) for k in range(4)]
     assert got == [sorted(e) for e in expected]
+
+
+# -- every layout the cost model uses, at every size (issue 17) -----------------------------------
+
+
+def _layouts_in_use():
+    """The distinct layouts ``choose_layout`` picks for segment sizes 32,768 .. 2**32."""
+    seen = {}
+    for n in np.unique(np.geomspace(pdq_index.MIN_MIH_ROWS, 2**32 - 2, 300).astype(np.int64)):
+        layout = choose_layout(int(n))
+        if layout is not None and layout.widths not in seen:
+            seen[layout.widths] = (int(n), layout)
+    return seen
+
+
+LAYOUTS_IN_USE = _layouts_in_use()
+
+
+def test_layouts_in_use_cover_the_benchmark_sizes():
+    used = {layout.widths for _, layout in LAYOUTS_IN_USE.values()}
+    for n in (10**6, 10**7, 10**8):
+        assert choose_layout(n).widths in used
+    assert choose_layout(10**8).widths == (23,) * 11
+
+
+@pytest.mark.parametrize("widths", sorted(LAYOUTS_IN_USE), ids=lambda w: f"{len(w)}x{w[0]}")
+@settings(max_examples=6, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    seed=st.integers(0, 2**32 - 1),
+    n=st.integers(1, 600),
+    kind=st.sampled_from(["random", "clustered"]),
+    thresholds=st.lists(st.integers(0, 70), min_size=1, max_size=3),
+)
+def test_every_layout_in_use_equals_brute_force(widths, seed, n, kind, thresholds):
+    # The real layout (chunk count and width) of a segment of that size, forced onto a small
+    # set so that the exact same probe plans run; the oracle shares no code with the index.
+    rng = np.random.default_rng(seed)
+    db = rand_hashes(rng, n) if kind == "random" else clustered(rng, max(1, n // 50), 50)[:n]
+    ids = rng.permutation(len(db)).astype(np.int64) * 5 - 100
+    layout = LAYOUTS_IN_USE[widths][1]
+    index = small_index(num_chunks=layout.m, chunk_bits=layout.widths[0], tail_limit=len(db))
+    index.add(db, ids)
+    assert index.stats()["segments"][0]["chunks"] == list(widths)
+    q = queries_near(rng, db, 12, max_d=45)
+    for r in [*thresholds, 31]:
+        expected = brute_force_search(db, ids, q, r)
+        assert index.search(q, r, strategy="mih") == expected
+        assert index.search(q, r) == expected
+
+
+# -- building from a mapped array, background compaction ----------------------------------------
+
+
+def test_from_words_reads_a_memory_mapped_array_without_copying_it(tmp_path):
+    rng = np.random.default_rng(30)
+    db = np.concatenate([rand_hashes(rng, 3000), clustered(rng, 10, 100)])
+    words = np.lib.format.open_memmap(tmp_path / "w.npy", "w+", np.uint64, (len(db), 4))
+    words[:] = hashes_to_words(db)
+    words.flush()
+    mapped = np.load(tmp_path / "w.npy", mmap_mode="r")  # read-only: the build must not write
+    ids = np.arange(len(db), dtype=np.int64)[::-1].copy()
+    index = PdqIndex.from_words(mapped, ids, num_chunks=8, chunk_bits=16, min_mih_rows=1)
+    assert index.stats()["segments"][0]["chunks"] is not None
+    assert not np.shares_memory(index._state.parts[0].segment.words, mapped)
+    q = queries_near(rng, db, 40)
+    assert index.search(q, 31) == brute_force_search(db, ids, q, 31)
+    with pytest.raises(ValueError):
+        PdqIndex.from_words(db, ids)  # bytes, not words
+    with pytest.raises(ValueError):
+        PdqIndex.from_words(mapped, ids[:-1])
+
+
+def test_background_compaction_never_stops_searches_and_keeps_concurrent_writes():
+    rng = np.random.default_rng(31)
+    db = rand_hashes(rng, 6000)
+    index = small_index(tail_limit=97)
+    for a, b in ((0, 2400), (2400, 3400), (3400, 3850), (3850, 4000)):
+        index.add(db[a:b], np.arange(a, b))  # shrinking batches: the LSM rule keeps them apart
+    index.remove(np.arange(0, 4000, 9))
+    assert len(index.stats()["segments"]) > 1
+    live = set(range(4000)) - set(range(0, 4000, 9))
+    q = queries_near(rng, db[:4000], 30, max_d=31)
+    errors = []
+    searches = [0]
+    stop = threading.Event()
+    stable_ids = np.array(sorted(i for i in live if i % 9 != 1 and i < 2000))
+
+    def reader():
+        # rows the writer never touches must be found on every snapshot, mid-merge included
+        want = brute_force_search(db[stable_ids], stable_ids, q, 31)
+        try:
+            while not stop.is_set():
+                got = index.search(q, 31)
+                got = [[m for m in r if m[0] in set(stable_ids.tolist())] for r in got]
+                assert got == want
+                searches[0] += 1
+        except AssertionError as exc:  # pragma: no cover - reported below
+            errors.append(exc)
+
+    t = threading.Thread(target=reader)
+    t.start()
+    # hold the merge until writes have happened while it runs
+    real_merge = index._merge
+    gate = threading.Event()
+
+    def slow_merge(parts):
+        gate.wait(5)
+        return real_merge(parts)
+
+    index._merge = slow_merge
+    compaction = index.compact(background=True)
+    # writes go on while the merge waits: adds (new segments), removes in merged rows
+    index.add(db[4000:4300], np.arange(4000, 4300))
+    index.remove(np.arange(1, 2000, 9))
+    index.add(db[1:2], [1])  # a removed id comes back with its hash
+    gate.set()
+    compaction.join(10)
+    index._merge = real_merge
+    stop.set()
+    t.join()
+    assert not errors and searches[0] > 0
+    final = (live - set(range(1, 2000, 9))) | set(range(4000, 4300)) | {1}
+    keep = np.array(sorted(final))
+    assert len(index) == len(keep)
+    q2 = queries_near(rng, db[:4300], 40)
+    assert index.search(q2, 31) == brute_force_search(db[keep], keep, q2, 31)
+    seg = index.stats()["segments"]
+    assert seg[0]["rows"] >= 3000  # the merged segment, then what was added meanwhile
