@@ -970,3 +970,22 @@ def test_background_compaction_never_stops_searches_and_keeps_concurrent_writes(
     assert index.search(q2, 31) == brute_force_search(db[keep], keep, q2, 31)
     seg = index.stats()["segments"]
     assert seg[0]["rows"] >= 3000  # the merged segment, then what was added meanwhile
+
+
+def test_saving_a_loaded_index_links_the_unchanged_files(tmp_path):
+    rng = np.random.default_rng(32)
+    index, db, keep = build_mixed(rng)
+    path = tmp_path / "pdq"
+    index.save(path)
+    before = (_gen(path) / "seg0.words").stat().st_ino
+    loaded = PdqIndex.load(path)
+    loaded.remove([10])
+    loaded.add(db[1:2], [1])
+    loaded.save(path)  # a new generation: the mapped rows are linked, not copied
+    assert (_gen(path) / "seg0.words").stat().st_ino == before
+    keep2 = np.setdiff1d(np.concatenate([keep, [1]]), [10])
+    q = queries_near(rng, db, 30)
+    assert PdqIndex.load(path).search(q, 35) == brute_force_search(db[keep2], keep2, q, 35)
+    in_memory = PdqIndex.load(path, mmap=False)
+    in_memory.save(tmp_path / "copy")  # not mapped: written
+    assert (_gen(tmp_path / "copy") / "seg0.words").stat().st_ino != before

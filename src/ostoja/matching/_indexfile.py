@@ -30,6 +30,7 @@ generation memory-mapped keeps working: Linux keeps unlinked, mapped files alive
 from __future__ import annotations
 
 import json
+import mmap
 import os
 import shutil
 import struct
@@ -167,6 +168,33 @@ def write_array(path: Path, arr: np.ndarray) -> dict:
             fh.write(flat[lo : lo + _WRITE_CHUNK].data)
         fh.flush()
         os.fsync(fh.fileno())
+    return meta
+
+
+def link_if_mapped(arr: np.ndarray, path: Path) -> dict | None:
+    """If ``arr`` is exactly the payload of an index file mapped by :func:`read_array`,
+    hard-link that file to ``path`` (instant, no bytes written) and return its header;
+    otherwise None. Index arrays are never written after they are built, so the file's
+    content is the array's."""
+    if not (
+        isinstance(arr, np.memmap)
+        and isinstance(arr.base, mmap.mmap)
+        and getattr(arr, "offset", None) == HEADER_BYTES
+        and arr.filename
+    ):
+        return None
+    src = Path(arr.filename)
+    try:
+        meta = read_header(src)
+    except IndexFileError:
+        return None
+    if tuple(meta["shape"]) != arr.shape or np.dtype(meta["dtype"]) != arr.dtype:
+        return None
+    try:
+        os.link(src, path)
+    except OSError:
+        return None  # another file system, or links not allowed: write a copy instead
+    meta["shape"] = list(meta["shape"])
     return meta
 
 

@@ -1040,7 +1040,10 @@ class PdqIndex:
             files: dict[str, str] = {}
 
             def put(name: str, arr: np.ndarray) -> None:
-                files[name] = IF.write_array(gen / name, arr)["checksum"]
+                # arrays mapped from an earlier save are linked, not rewritten: saving a
+                # loaded 100M index after a few changes writes only what changed
+                meta = IF.link_if_mapped(arr, gen / name) or IF.write_array(gen / name, arr)
+                files[name] = meta["checksum"]
 
             segs = []
             for k, p in enumerate(st.parts):
