@@ -868,7 +868,7 @@ def test_layouts_in_use_cover_the_benchmark_sizes():
 
 
 @pytest.mark.parametrize("widths", sorted(LAYOUTS_IN_USE), ids=lambda w: f"{len(w)}x{w[0]}")
-@settings(max_examples=6, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=4, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(
     seed=st.integers(0, 2**32 - 1),
     n=st.integers(1, 600),
