@@ -67,7 +67,9 @@ is full it becomes a segment; segments are merged LSM-style (the newest two are 
 the newer one holds at least half as many live rows as the older), so there are O(log n)
 segments and each row is rebuilt O(log n) times. ``remove`` marks rows in per-segment
 tombstone arrays; a segment whose live rows drop below half is rebuilt. ``compact()`` merges
-everything into one segment.
+everything into one segment; ``compact(background=True)`` does it in a thread while searches,
+adds and removes go on (removals made meanwhile are replayed on the merged segment).
+``from_words`` builds one segment from a (memory-mapped) word array without copying it whole.
 
 Concurrency model
 -----------------
@@ -80,15 +82,20 @@ starts later sees the whole write. Merges run in the writer's thread.
 
 Persistence
 -----------
-``save(path)`` writes a directory of ``.npy`` files plus ``manifest.json`` (written to a
-temporary directory, then renamed into place). ``PdqIndex.load(path)`` maps the arrays with
-``np.load(mmap_mode="r")``, so 10M hashes load in well under a second; ``verify=True``
-(default) checks the CSR arrays once so that a corrupt file cannot make the kernels read out
-of bounds.
+``save(path)`` writes a new *generation* of directory ``path``: one file per array with a
+4 KiB header (magic, format version, dtype, shape, payload length, checksum; see
+``_indexfile``), fsynced, plus a manifest listing every file's checksum; then ``CURRENT`` is
+replaced atomically, so a save killed halfway leaves the previous generation loadable. Arrays
+that are memory-mapped from an earlier save are hard-linked instead of rewritten.
+``PdqIndex.load(path)`` maps the arrays (copy-on-write, shared with every process mapping the
+same generation): 100M hashes in ~2 s. A truncated file, a file from another format version or
+another save, or a flipped bit (``verify="full"``, the default) raises ``IndexFileError`` --
+never a wrong answer; ``verify="quick"`` skips only the payload checksums.
 
-Ids are int64. An id may be stored with several hashes and a hash with several ids; a search
-returns each id at most once per query, with its smallest distance, ordered by
-``(distance, id)``. ``remove(ids)`` removes every hash stored under those ids.
+Ids are int64 and unique: ``add`` refuses an id that is stored or repeated in the batch
+(``DuplicateIdError``, nothing added); ``remove`` of an id that is not stored raises
+``KeyError`` (nothing removed) unless ``missing="ignore"``. A hash may be stored under several
+ids. A search returns each id once per query, ordered by ``(distance, id)``.
 """
 
 from __future__ import annotations
