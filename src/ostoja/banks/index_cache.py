@@ -13,6 +13,18 @@ A new ``epoch`` (the sequence row was created anew) or a sequence that went back
 full rebuild. While one thread refreshes, the others keep searching the previous state (the
 indexes publish immutable snapshots), so a refresh never blocks matching.
 
+Shared snapshot (issue 17: 100 million hashes). With ``OSTOJA_BANKS_INDEX_DIR`` set, the PDQ
+index is not built by every worker from the database: ``manage.py banks_index_publish`` (or the
+``banks.publish_index`` job) writes the PDQ entries of the enabled banks to that directory as a
+saved :class:`~ostoja.matching.PdqIndex` generation, together with the change sequence it was
+read at. A worker opens the published generation memory-mapped (``verify="quick"``: the
+publisher checked every checksum), so every worker on the host shares the same page-cache
+pages -- a new worker neither loads nor copies the index -- and then applies only the changes
+made since the snapshot's sequence, as above (a removal tombstones the shared rows in a small
+per-worker array; an addition goes to the worker's own small segments). When a newer
+generation is published, the next check switches to it. Exact signal types are still built per
+worker from the database (they are small).
+
 The index is only a candidate filter: ``services.match_hashes`` re-reads every candidate from
 the database (active, bank enabled) and recomputes its distance, so a stale index can at worst
 miss a hash added in the last seconds; it can never report a removed one.
@@ -20,18 +32,29 @@ miss a hash added in the last seconds; it can never report a removed one.
 
 from __future__ import annotations
 
+import logging
 import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from pathlib import Path
 
+import numpy as np
 from django.conf import settings
 
 from ostoja.matching import SIGNAL_TYPES, ExactIndex, PdqIndex
+from ostoja.matching.pdq_index import hashes_to_words
+
+logger = logging.getLogger(__name__)
 
 MAX_REFRESH_SECONDS = 10.0
 DEFAULT_REFRESH_SECONDS = 2.0
 BATCH = 50_000
+
+
+def index_dir() -> Path | None:
+    value = getattr(settings, "OSTOJA_BANKS_INDEX_DIR", None)
+    return Path(value) if value else None
 
 
 def refresh_seconds() -> float:
@@ -46,20 +69,29 @@ class _Snapshot:
     enabled: frozenset[int]
     pdq: PdqIndex
     exact: dict[str, ExactIndex] = field(default_factory=dict)
+    #: the published generation the PDQ index was opened from (None: built here)
+    generation: str | None = None
 
-    def add(self, rows: list[tuple[int, str, str]]) -> None:
+    def add(self, rows: list[tuple[int, str, str]], *, replace: bool = False) -> None:
+        """Index ``rows``; with ``replace`` an entry already indexed is replaced (updates may
+        name an entry twice, e.g. changed and in a bank enabled since)."""
         by_type: dict[str, tuple[list[str], list[int]]] = {}
         for pk, signal_type, value in rows:
             values, ids = by_type.setdefault(signal_type, ([], []))
             values.append(value)
             ids.append(pk)
         for signal_type, (values, ids) in by_type.items():
-            self.index_for(signal_type).add(values, ids)
+            index = self.index_for(signal_type)
+            if signal_type == "pdq":
+                if replace:
+                    index.remove(ids, missing="ignore")
+                ids, values = _last_per_id(ids, values)
+            index.add(values, ids)
 
     def remove(self, ids: list[int]) -> None:
         if not ids:
             return
-        self.pdq.remove(ids)
+        self.pdq.remove(ids, missing="ignore")
         for index in self.exact.values():
             index.remove(ids)
 
@@ -135,7 +167,13 @@ class BankIndexCache:
             if snap is not None and not force and now - self._last_check < self.refresh_interval:
                 return
             epoch, seq = _read_sequence()
-            if snap is None or snap.epoch != epoch or seq < snap.seq:
+            published = self._published()
+            if (
+                snap is None
+                or snap.epoch != epoch
+                or seq < snap.seq
+                or (published is not None and published != snap.generation)
+            ):
                 self._snapshot = self._build(epoch, seq)
                 self.rebuilds += 1
             elif seq > snap.seq:
@@ -145,9 +183,56 @@ class BankIndexCache:
         finally:
             self._lock.release()
 
+    def _published(self) -> str | None:
+        """Name of the published generation in ``OSTOJA_BANKS_INDEX_DIR`` (None: none)."""
+        root = index_dir()
+        if root is None:
+            return None
+        try:
+            return (root / "CURRENT").read_text(encoding="ascii").strip() or None
+        except OSError:
+            return None
+
+    def _open_published(self, epoch: str | None, seq: int) -> _Snapshot | None:
+        """The published PDQ snapshot (memory-mapped) brought up to ``seq``, or None if there
+        is none for this database (another epoch, a sequence ahead of the database's)."""
+        from .models import BankEntry
+
+        root = index_dir()
+        generation = self._published()
+        if root is None or generation is None:
+            return None
+        try:
+            pdq = PdqIndex.load(root, verify="quick", threads=self._pdq_threads)
+        except (OSError, ValueError):
+            logger.exception(
+                "published bank index in %s unusable; building from the database", root
+            )
+            return None
+        meta = pdq.meta
+        if meta.get("epoch") != epoch or int(meta.get("seq", -1)) > seq:
+            return None
+        snap = _Snapshot(
+            epoch, int(meta["seq"]), frozenset(meta["enabled"]), pdq, generation=generation
+        )
+        rows = (
+            BankEntry.objects.active()
+            .filter(bank_id__in=snap.enabled)
+            .exclude(signal_type="pdq")
+            .order_by()
+            .values_list("pk", "signal_type", "value")
+        )
+        snap.add(list(rows.iterator(chunk_size=10_000)))
+        if seq > snap.seq:
+            self._update(snap, seq)
+        return snap
+
     def _build(self, epoch: str | None, seq: int) -> _Snapshot:
         from .models import BankEntry, HashBank
 
+        published = self._open_published(epoch, seq)
+        if published is not None:
+            return published
         enabled = frozenset(HashBank.objects.enabled().values_list("pk", flat=True))
         snap = _Snapshot(epoch, seq, enabled, PdqIndex(threads=self._pdq_threads))
         rows = (
@@ -185,7 +270,7 @@ class BankIndexCache:
                 .order_by()
                 .values_list("pk", "signal_type", "value")
             )
-            snap.add(list(rows))
+            snap.add(list(rows), replace=True)
         changed = list(
             BankEntry.objects.filter(change_seq__gt=snap.seq)
             .order_by()
@@ -193,7 +278,8 @@ class BankIndexCache:
         )
         snap.remove([c[0] for c in changed])
         snap.add(
-            [(pk, t, v) for pk, t, v, bank, removed in changed if not removed and bank in enabled]
+            [(pk, t, v) for pk, t, v, bank, removed in changed if not removed and bank in enabled],
+            replace=True,
         )
         snap.enabled = enabled
         snap.seq = seq
@@ -216,6 +302,66 @@ class BankIndexCache:
         if index is None:
             return [[] for _ in values]
         return index.search(values)
+
+
+def publish_index(root: Path | None = None, *, threads: int | None = None) -> dict:
+    """Write the PDQ entries of the enabled banks to ``root`` (default
+    ``OSTOJA_BANKS_INDEX_DIR``) as a new generation that every worker opens memory-mapped.
+
+    The change sequence is read *before* the entries, so a change made while they are read
+    has a higher number and is applied again by the workers (remove, then add if active):
+    idempotent, never lost. Returns what was written."""
+    from .models import BankEntry, HashBank
+
+    root = root or index_dir()
+    if root is None:
+        raise ValueError("OSTOJA_BANKS_INDEX_DIR is not set")
+    t0 = time.monotonic()
+    epoch, seq = _read_sequence()
+    enabled = sorted(HashBank.objects.enabled().values_list("pk", flat=True))
+    rows = (
+        BankEntry.objects.active()
+        .filter(bank_id__in=enabled, signal_type="pdq")
+        .order_by()
+        .values_list("pk", "value")
+    )
+    # one array of hash words, filled batch by batch, then one segment built from it: no
+    # per-batch duplicate scans, no Python string per hash kept
+    total = rows.count()
+    words = np.empty((total, 4), np.uint64)
+    ids = np.empty(total, np.int64)
+    filled = 0
+    batch_ids: list[int] = []
+    batch_values: list[str] = []
+
+    def flush() -> None:
+        nonlocal filled
+        k = len(batch_ids)
+        words[filled : filled + k] = hashes_to_words(batch_values)
+        ids[filled : filled + k] = batch_ids
+        filled += k
+        batch_ids.clear()
+        batch_values.clear()
+
+    for pk, value in rows.iterator(chunk_size=10_000):
+        if filled + len(batch_ids) >= total:
+            break  # entries added after the count: the workers apply them as changes
+        batch_ids.append(pk)
+        batch_values.append(value)
+        if len(batch_ids) >= BATCH:
+            flush()
+    flush()
+    index = PdqIndex.from_words(words[:filled], ids[:filled], threads=threads)
+    index.save(root, meta={"epoch": epoch, "seq": seq, "enabled": enabled})
+    return {"hashes": len(index), "seq": seq, "seconds": time.monotonic() - t0}
+
+
+def _last_per_id(ids: list[int], values: list[str]) -> tuple[list[int], list[str]]:
+    """One value per id (the last): the index stores an id once."""
+    if len(set(ids)) == len(ids):
+        return ids, values
+    last = dict(zip(ids, values, strict=True))
+    return list(last), list(last.values())
 
 
 def _read_sequence() -> tuple[str | None, int]:

@@ -5,7 +5,14 @@ A plain-Python library without Django: ``ostoja.banks`` and the API wrap it.
 
 from .exact_index import ExactIndex
 from .pdq_image import ImageRejected, PdqImageHash, pdq_from_image
-from .pdq_index import DEFAULT_THRESHOLD, PdqIndex, SearchResult, brute_force_search
+from .pdq_index import (
+    DEFAULT_THRESHOLD,
+    DuplicateIdError,
+    IndexFileError,
+    PdqIndex,
+    SearchResult,
+    brute_force_search,
+)
 from .signals import (
     EXACT_MISMATCH,
     SIGNAL_TYPES,
@@ -18,10 +25,12 @@ from .signals import (
 
 __all__ = [
     "DEFAULT_THRESHOLD",
+    "DuplicateIdError",
     "EXACT_MISMATCH",
     "ExactIndex",
     "ExactSignalType",
     "ImageRejected",
+    "IndexFileError",
     "PdqImageHash",
     "PdqIndex",
     "PdqSignalType",

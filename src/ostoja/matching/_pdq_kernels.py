@@ -579,3 +579,64 @@ def mark_ids(ids, sorted_remove, tomb):
             tomb[i] = 1
             marked += 1
     return marked
+
+
+@njit(cache=True, nogil=True)
+def find_ids(ids, tomb, sorted_ids, found, mark):
+    """For live rows (``tomb`` empty or 0) whose id is in ``sorted_ids``: set ``found`` at that
+    id's position and, if ``mark``, set ``tomb[row]``. Returns the number of such rows.
+
+    One pass over the rows. For more than a few ids a bitmap of id hashes (32 bits per id,
+    at most 32 MiB) answers most rows without the binary search: removing 1M ids from 100M
+    rows went from 25 s (a binary search per row) to about a second."""
+    hits = 0
+    nr = sorted_ids.size
+    has_tomb = tomb.size > 0
+    if nr == 0:
+        return 0
+    lo_id = sorted_ids[0]
+    hi_id = sorted_ids[nr - 1]
+    use_bits = nr > 16
+    logbits = 6
+    while use_bits and (1 << logbits) < 32 * nr and logbits < 28:
+        logbits += 1
+    bitmap = np.zeros((1 << logbits) >> 6 if use_bits else 1, np.uint64)
+    shift = np.uint64(64 - logbits)
+    mult = np.uint64(0x9E3779B97F4A7C15)
+    if use_bits:
+        for j in range(nr):
+            h = (np.uint64(sorted_ids[j]) * mult) >> shift
+            bitmap[h >> np.uint64(6)] |= np.uint64(1) << (h & np.uint64(63))
+    for i in range(ids.size):
+        if has_tomb and tomb[i]:
+            continue
+        x = ids[i]
+        if x < lo_id or x > hi_id:
+            continue
+        if use_bits:
+            h = (np.uint64(x) * mult) >> shift
+            if not (bitmap[h >> np.uint64(6)] >> (h & np.uint64(63))) & np.uint64(1):
+                continue
+        lo = 0
+        hi = nr
+        while lo < hi:
+            mid = (lo + hi) >> 1
+            if sorted_ids[mid] < x:
+                lo = mid + 1
+            else:
+                hi = mid
+        if lo < nr and sorted_ids[lo] == x:
+            found[lo] = True
+            if mark:
+                tomb[i] = 1
+            hits += 1
+    return hits
+
+
+@njit(cache=True, nogil=True)
+def sorted_unique(sorted_ids):
+    """True if the sorted array has no repeated value."""
+    for i in range(1, sorted_ids.size):  # noqa: SIM110 - a plain loop for numba
+        if sorted_ids[i] == sorted_ids[i - 1]:
+            return False
+    return True

@@ -67,7 +67,9 @@ is full it becomes a segment; segments are merged LSM-style (the newest two are 
 the newer one holds at least half as many live rows as the older), so there are O(log n)
 segments and each row is rebuilt O(log n) times. ``remove`` marks rows in per-segment
 tombstone arrays; a segment whose live rows drop below half is rebuilt. ``compact()`` merges
-everything into one segment.
+everything into one segment; ``compact(background=True)`` does it in a thread while searches,
+adds and removes go on (removals made meanwhile are replayed on the merged segment).
+``from_words`` builds one segment from a (memory-mapped) word array without copying it whole.
 
 Concurrency model
 -----------------
@@ -80,15 +82,20 @@ starts later sees the whole write. Merges run in the writer's thread.
 
 Persistence
 -----------
-``save(path)`` writes a directory of ``.npy`` files plus ``manifest.json`` (written to a
-temporary directory, then renamed into place). ``PdqIndex.load(path)`` maps the arrays with
-``np.load(mmap_mode="r")``, so 10M hashes load in well under a second; ``verify=True``
-(default) checks the CSR arrays once so that a corrupt file cannot make the kernels read out
-of bounds.
+``save(path)`` writes a new *generation* of directory ``path``: one file per array with a
+4 KiB header (magic, format version, dtype, shape, payload length, checksum; see
+``_indexfile``), fsynced, plus a manifest listing every file's checksum; then ``CURRENT`` is
+replaced atomically, so a save killed halfway leaves the previous generation loadable. Arrays
+that are memory-mapped from an earlier save are hard-linked instead of rewritten.
+``PdqIndex.load(path)`` maps the arrays (copy-on-write, shared with every process mapping the
+same generation): 100M hashes in ~2 s. A truncated file, a file from another format version or
+another save, or a flipped bit (``verify="full"``, the default) raises ``IndexFileError`` --
+never a wrong answer; ``verify="quick"`` skips only the payload checksums.
 
-Ids are int64. An id may be stored with several hashes and a hash with several ids; a search
-returns each id at most once per query, with its smallest distance, ordered by
-``(distance, id)``. ``remove(ids)`` removes every hash stored under those ids.
+Ids are int64 and unique: ``add`` refuses an id that is stored or repeated in the batch
+(``DuplicateIdError``, nothing added); ``remove`` of an id that is not stored raises
+``KeyError`` (nothing removed) unless ``missing="ignore"``. A hash may be stored under several
+ids. A search returns each id once per query, ordered by ``(distance, id)``.
 """
 
 from __future__ import annotations
@@ -106,12 +113,16 @@ from typing import Literal
 
 import numpy as np
 
+from . import _indexfile as IF
 from . import _pdq_kernels as K
-from ._storage import replacing_directory, write_manifest
+from ._indexfile import IndexFileError
+from ._storage import write_manifest
 from .signals import PDQ, SignalParseError
 
 __all__ = [
     "DEFAULT_THRESHOLD",
+    "DuplicateIdError",
+    "IndexFileError",
     "PdqIndex",
     "SearchResult",
     "brute_force_search",
@@ -122,7 +133,7 @@ __all__ = [
 PDQ_BITS = 256
 DEFAULT_THRESHOLD = PDQ.default_threshold  # 31
 MANIFEST_FORMAT = "ostoja-pdq-index"
-MANIFEST_VERSION = 1
+MANIFEST_VERSION = IF.FORMAT_VERSION
 
 #: Memory budget for the per-row structures of a segment (hash 32 B + id 8 B + tables).
 BYTES_PER_HASH_BUDGET = 120
@@ -508,6 +519,20 @@ class _State:
 
 
 @dataclass(frozen=True)
+class _Compaction:
+    parts: tuple[_Part, ...]  # what the merge reads
+    removed: list[np.ndarray]  # ids removed while it runs
+
+
+class DuplicateIdError(ValueError):
+    """An id given to :meth:`PdqIndex.add` is already stored (or repeated in the batch)."""
+
+    def __init__(self, ids: list[int], why: str) -> None:
+        self.ids = ids
+        super().__init__(f"ids {why}: {ids}" if ids else f"ids {why}")
+
+
+@dataclass(frozen=True)
 class SearchResult:
     """Results of a batch in CSR form: query ``i`` matched ``ids[lims[i]:lims[i + 1]]`` at
     ``distances[lims[i]:lims[i + 1]]`` (ordered by distance, then id)."""
@@ -629,7 +654,12 @@ class PdqIndex:
         self.tail_limit = tail_limit
         self.min_mih_rows = min_mih_rows
         self._write_lock = threading.Lock()
+        self._compact_lock = threading.Lock()
+        self._frozen: set[int] = set()
+        self._compacting: _Compaction | None = None
         self._state = _State((), np.zeros((0, 4), np.uint64), np.zeros(0, np.int64))
+        #: JSON metadata saved with the index (``save(meta=...)``), e.g. a bank sequence number
+        self.meta: dict = {}
 
     # -- introspection ------------------------------------------------------------------------
     def __len__(self) -> int:
@@ -688,22 +718,50 @@ class PdqIndex:
         return self._build(np.concatenate(words), np.concatenate(ids))
 
     def _settle(self, parts: list[_Part]) -> list[_Part]:
-        # LSM rule: merge the newest two while the newer is at least half the older.
-        while len(parts) >= 2 and 2 * parts[-1].live >= parts[-2].live:
+        # LSM rule: merge the newest two while the newer is at least half the older. Parts
+        # that a background compaction is merging are left alone (it will replace them).
+        frozen = self._frozen
+        while (
+            len(parts) >= 2
+            and 2 * parts[-1].live >= parts[-2].live
+            and id(parts[-2]) not in frozen
+            and id(parts[-1]) not in frozen
+        ):
             merged = self._merge(parts[-2:])
             parts = parts[:-2] + ([merged] if merged.live else [])
         return parts
 
+    def _colliding(self, st: _State, sorted_ids: np.ndarray) -> np.ndarray:
+        """The ids of ``sorted_ids`` (sorted, unique) that are stored (live) in ``st``."""
+        found = np.zeros(sorted_ids.size, np.bool_)
+        for p in st.parts:
+            K.find_ids(p.segment.ids, p.tomb, sorted_ids, found, False)
+        if st.tail_ids.size:
+            found |= np.isin(sorted_ids, st.tail_ids)
+        return sorted_ids[found]
+
     def add(self, hashes: object, ids: object) -> None:
         """Add hashes with their ids (int64). ``hashes``: hex strings, a (n, 32) uint8 array
-        or a (n, 4) uint64 array (see :func:`hashes_to_words`). All-or-nothing: on bad input
-        nothing is added."""
+        or a (n, 4) uint64 array (see :func:`hashes_to_words`).
+
+        Every id is stored once: an id repeated in ``ids`` or already in the index raises
+        :class:`DuplicateIdError` (remove it first to replace its hash). All-or-nothing: on
+        bad input nothing is added."""
         words = hashes_to_words(hashes)
-        id_arr = _ids_array(ids, words.shape[0])
+        self._add_words(words, _ids_array(ids, words.shape[0]))
+
+    def _add_words(self, words: np.ndarray, id_arr: np.ndarray) -> None:
         if words.shape[0] == 0:
             return
+        uniq = np.unique(id_arr)
+        if uniq.size != id_arr.size:
+            vals, counts = np.unique(id_arr, return_counts=True)
+            raise DuplicateIdError(vals[counts > 1][:10].tolist(), "repeated in the batch")
         with self._write_lock:
             st = self._state
+            clash = self._colliding(st, uniq)
+            if clash.size:
+                raise DuplicateIdError(clash[:10].tolist(), "already in the index")
             tail_w = np.concatenate([st.tail_words, words])
             tail_i = np.concatenate([st.tail_ids, id_arr])
             parts = list(st.parts)
@@ -712,54 +770,143 @@ class PdqIndex:
                 tail_w, tail_i = np.zeros((0, 4), np.uint64), np.zeros(0, np.int64)
             self._state = _State(tuple(parts), tail_w, tail_i)
 
-    def remove(self, ids: object) -> int:
-        """Remove every hash stored under any of ``ids``; returns how many were removed."""
+    @classmethod
+    def from_words(cls, words: np.ndarray, ids: np.ndarray, **kwargs) -> PdqIndex:
+        """Build an index in one segment from hashes already in the internal word form
+        (``(n, 4)`` native ``uint64``, see :func:`hashes_to_words`), e.g. a memory-mapped file.
+
+        The input is read, never copied whole: the build sorts row numbers by the first chunk
+        and gathers words and ids in that order into the segment's own arrays, so the peak
+        is one copy of the rows (plus the tables) however large the input. Ids must be
+        unique (checked)."""
+        if not (
+            isinstance(words, np.ndarray)
+            and words.dtype == np.uint64
+            and words.ndim == 2
+            and words.shape[1] == 4
+        ):
+            raise ValueError("words must be an (n, 4) uint64 array")
+        if not (isinstance(ids, np.ndarray) and ids.dtype == np.int64 and ids.ndim == 1):
+            raise ValueError("ids must be a one-dimensional int64 array")
+        if ids.size != words.shape[0]:
+            raise ValueError(f"got {words.shape[0]} hashes but {ids.size} ids")
+        index = cls(**kwargs)
+        if ids.size == 0:
+            return index
+        part = index._build(words, ids)
+        if not K.sorted_unique(np.sort(part.segment.ids)):
+            raise DuplicateIdError([], "repeated in the input")
+        index._state = _State((part,), np.zeros((0, 4), np.uint64), np.zeros(0, np.int64))
+        return index
+
+    def remove(self, ids: object, *, missing: Literal["error", "ignore"] = "error") -> int:
+        """Remove the hashes stored under ``ids``; returns how many were removed.
+
+        An id that is not in the index raises ``KeyError`` (nothing is removed) unless
+        ``missing="ignore"``."""
+        if missing not in ("error", "ignore"):
+            raise ValueError("missing must be 'error' or 'ignore'")
         rem = np.unique(_ids_array(ids, -1))
         if rem.size == 0:
             return 0
         with self._write_lock:
             st = self._state
+            found = np.zeros(rem.size, np.bool_)
             removed = 0
             parts: list[_Part] = []
             for p in st.parts:
                 tomb = p.tomb.copy() if p.tomb.size else np.zeros(p.segment.n, np.uint8)
-                marked = int(K.mark_ids(p.segment.ids, rem, tomb))
+                marked = int(K.find_ids(p.segment.ids, tomb, rem, found, True))
                 if marked == 0:
                     parts.append(p)
                     continue
                 removed += marked
                 live = p.live - marked
-                if live == 0:
+                if live == 0 and id(p) not in self._frozen:
                     continue
                 np_ = _Part(p.segment, tomb, live)
-                if 2 * live < p.segment.n:
+                if 2 * live < p.segment.n and id(p) not in self._frozen:
                     np_ = self._merge([np_])  # rebuild without the dead rows
+                elif id(p) in self._frozen:
+                    self._frozen_alias(p, np_)
                 parts.append(np_)
-            keep = ~np.isin(st.tail_ids, rem)
-            removed += int(st.tail_ids.size - keep.sum())
-            self._state = _State(tuple(parts), st.tail_words[keep], st.tail_ids[keep])
+            in_tail = np.isin(st.tail_ids, rem)
+            if in_tail.any():
+                found |= np.isin(rem, st.tail_ids)
+            if missing == "error" and not found.all():
+                raise KeyError(f"ids not in the index: {rem[~found][:10].tolist()}")
+            removed += int(in_tail.sum())
+            if self._compacting is not None:
+                self._compacting.removed.append(rem[found])
+            self._state = _State(tuple(parts), st.tail_words[~in_tail], st.tail_ids[~in_tail])
             return removed
 
-    def compact(self) -> None:
-        """Merge all segments and the tail into one segment without dead rows."""
-        with self._write_lock:
-            st = self._state
-            if not st.parts and st.tail_ids.size == 0:
-                return
-            only = st.parts[0] if len(st.parts) == 1 else None
-            if (
-                only is not None
-                and only.tomb.size == 0
-                and st.tail_ids.size == 0
-                and only.segment.layout == self._layout_for(only.segment.n)
-            ):
-                return  # already one clean segment with the right layout
-            tail = _Part(
-                _Segment.build(st.tail_words, st.tail_ids, None), _EMPTY_TOMB, int(st.tail_ids.size)
-            )
-            merged = self._merge(list(st.parts) + [tail])
-            parts = (merged,) if merged.live else ()
-            self._state = _State(parts, np.zeros((0, 4), np.uint64), np.zeros(0, np.int64))
+    def _frozen_alias(self, old: _Part, new: _Part) -> None:
+        """``new`` (more tombstones) replaces frozen ``old``: it is frozen in its place."""
+        self._frozen.discard(id(old))
+        self._frozen.add(id(new))
+
+    def compact(self, *, background: bool = False) -> threading.Thread | None:
+        """Merge all segments and the tail into one segment without dead rows.
+
+        Searches never wait for it (they read the published snapshot). With
+        ``background=True`` the merge runs in a new thread, which is returned, and writes are
+        not blocked either: ``add`` and ``remove`` go on while it builds; rows removed
+        meanwhile are tombstoned in the merged segment before it is published, rows added
+        meanwhile stay in their own segments. One compaction at a time (a second call
+        waits for the first)."""
+        if background:
+            t = threading.Thread(target=self._compact, name="pdq-compact", daemon=True)
+            t.start()
+            return t
+        self._compact()
+        return None
+
+    def _compact(self) -> None:
+        with self._compact_lock:
+            with self._write_lock:
+                st = self._state
+                if not st.parts and st.tail_ids.size == 0:
+                    return
+                only = st.parts[0] if len(st.parts) == 1 else None
+                if (
+                    only is not None
+                    and only.tomb.size == 0
+                    and st.tail_ids.size == 0
+                    and only.segment.layout == self._layout_for(only.segment.n)
+                ):
+                    return  # already one clean segment with the right layout
+                # the tail joins the frozen set as an unindexed segment
+                parts = list(st.parts)
+                if st.tail_ids.size:
+                    seg = _Segment.build(st.tail_words, st.tail_ids, None)
+                    parts.append(_Part(seg, _EMPTY_TOMB, seg.n))
+                self._state = _State(
+                    tuple(parts), np.zeros((0, 4), np.uint64), np.zeros(0, np.int64)
+                )
+                self._frozen = {id(p) for p in parts}
+                self._compacting = _Compaction(tuple(parts), [])
+            try:
+                merged = self._merge(self._compacting.parts)  # no lock: writers go on
+                with self._write_lock:
+                    st = self._state
+                    if self._compacting.removed:
+                        gone = np.unique(np.concatenate(self._compacting.removed))
+                        tomb = np.zeros(merged.segment.n, np.uint8)
+                        marked = int(
+                            K.find_ids(
+                                merged.segment.ids, tomb, gone, np.zeros(gone.size, np.bool_), True
+                            )
+                        )
+                        if marked:
+                            merged = _Part(merged.segment, tomb, merged.live - marked)
+                    rest = [p for p in st.parts if id(p) not in self._frozen]
+                    head = [merged] if merged.live else []
+                    self._state = _State(tuple(head + rest), st.tail_words, st.tail_ids)
+            finally:
+                with self._write_lock:
+                    self._frozen = set()
+                    self._compacting = None
 
     # -- search -------------------------------------------------------------------------------
     def _run(
@@ -887,17 +1034,30 @@ class PdqIndex:
         return self.search([hash_hex], threshold)[0]
 
     # -- persistence --------------------------------------------------------------------------
-    def save(self, path: str | os.PathLike) -> None:
-        """Write the index to directory ``path`` (replaced atomically if it exists)."""
+    def save(self, path: str | os.PathLike, *, meta: dict | None = None) -> None:
+        """Write the index to directory ``path`` as a new generation (see ``_indexfile``):
+        every array file has a version/length/checksum header and is fsynced, and the new
+        generation replaces the old one atomically, so a save killed halfway leaves the
+        previous save loadable. ``meta`` (JSON-serialisable) is stored with it and comes
+        back as ``loaded.meta``."""
         path = Path(path)
         st = self._state
-        with replacing_directory(path, "PdqIndex") as tmp:
+        gen = IF.new_generation(path, "PdqIndex")
+        try:
+            files: dict[str, str] = {}
+
+            def put(name: str, arr: np.ndarray) -> None:
+                # arrays mapped from an earlier save are linked, not rewritten: saving a
+                # loaded 100M index after a few changes writes only what changed
+                meta = IF.link_if_mapped(arr, gen / name) or IF.write_array(gen / name, arr)
+                files[name] = meta["checksum"]
+
             segs = []
             for k, p in enumerate(st.parts):
                 seg = p.segment
                 name = f"seg{k}"
-                np.save(tmp / f"{name}.words.npy", seg.words)
-                np.save(tmp / f"{name}.ids.npy", seg.ids)
+                put(f"{name}.words", seg.words)
+                put(f"{name}.ids", seg.ids)
                 entry = {
                     "name": name,
                     "rows": seg.n,
@@ -907,23 +1067,34 @@ class PdqIndex:
                     "widths": None,
                 }
                 if seg.layout is not None:
-                    np.save(tmp / f"{name}.perm.npy", seg.perm)
-                    np.save(tmp / f"{name}.offsets.npy", seg.offsets)
+                    put(f"{name}.perm", seg.perm)
+                    put(f"{name}.offsets", seg.offsets)
                     entry["starts"] = list(seg.layout.starts)
                     entry["widths"] = list(seg.layout.widths)
                 if p.tomb.size:
-                    np.save(tmp / f"{name}.tomb.npy", p.tomb)
+                    put(f"{name}.tomb", p.tomb)
                     entry["tombstones"] = True
                 segs.append(entry)
-            np.save(tmp / "tail.words.npy", st.tail_words)
-            np.save(tmp / "tail.ids.npy", st.tail_ids)
+            put("tail.words", st.tail_words)
+            put("tail.ids", st.tail_ids)
             manifest = {
                 "format": MANIFEST_FORMAT,
                 "version": MANIFEST_VERSION,
                 "size": st.size,
                 "segments": segs,
+                "files": files,
+                "meta": meta if meta is not None else {},
             }
-            write_manifest(tmp, manifest, indent=1)
+            body = json.dumps(manifest, indent=1, sort_keys=True)
+            wrapped = {
+                "manifest": manifest,
+                "checksum": f"{IF.checksum(np.frombuffer(body.encode(), np.uint8)):016x}",
+            }
+            write_manifest(gen, wrapped, indent=1)
+        except BaseException:
+            IF.abandon(gen)
+            raise
+        IF.publish(path, gen)
 
     @classmethod
     def load(
@@ -931,44 +1102,63 @@ class PdqIndex:
         path: str | os.PathLike,
         *,
         mmap: bool = True,
-        verify: bool = True,
+        verify: bool | Literal["full", "quick"] = "full",
         **kwargs,
     ) -> PdqIndex:
         """Open an index written by :meth:`save`. With ``mmap`` (default) the arrays are
-        memory-mapped read-only; ``verify`` checks the arrays' consistency (one pass)."""
+        memory-mapped (copy-on-write: pages are shared with every other process that maps the
+        same generation). ``verify``:
+
+        * ``"full"`` (default, also ``True``): every file's header (version, length), every
+          payload checksum, and the tables' consistency -- a truncated, foreign or corrupt
+          file raises :class:`IndexFileError` and never gives a wrong answer;
+        * ``"quick"``: headers, lengths, the manifest checksum and the tables' bounds, but no
+          payload checksums (for processes opening a generation that a writer verified);
+        * ``False``: headers and lengths only (tests and benchmarks).
+        """
         path = Path(path)
+        if verify is True:
+            verify = "full"
+        if verify not in ("full", "quick", False):
+            raise ValueError("verify must be 'full', 'quick', True or False")
+        gen = IF.current_generation(path)
         try:
-            with open(path / "manifest.json", encoding="utf-8") as fh:
-                manifest = json.load(fh)
+            with open(gen / "manifest.json", encoding="utf-8") as fh:
+                wrapped = json.load(fh)
+            manifest = wrapped["manifest"]
+            body = json.dumps(manifest, indent=1, sort_keys=True)
+            ok = (
+                wrapped["checksum"] == f"{IF.checksum(np.frombuffer(body.encode(), np.uint8)):016x}"
+            )
         except FileNotFoundError:
-            raise FileNotFoundError(f"no PdqIndex at {path} (manifest.json missing)") from None
-        except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-            raise ValueError(f"corrupt PdqIndex manifest: {exc}") from None
+            raise IF.IndexFileError(f"{gen}: manifest.json missing") from None
+        except (json.JSONDecodeError, UnicodeDecodeError, KeyError, TypeError) as exc:
+            raise IF.IndexFileError(f"corrupt PdqIndex manifest: {exc!r}") from None
+        if not ok:
+            raise IF.IndexFileError("corrupt PdqIndex manifest (checksum mismatch)")
         if not isinstance(manifest, dict) or manifest.get("format") != MANIFEST_FORMAT:
-            raise ValueError(f"{path} is not a PdqIndex")
+            raise IF.IndexFileError(f"{path} is not a PdqIndex")
         if manifest.get("version") != MANIFEST_VERSION:
-            raise ValueError(f"unsupported PdqIndex version {manifest.get('version')!r}")
-        # Copy-on-write mapping: pages are shared with the page cache and never written (the
-        # index treats them as immutable); unlike mode "r" the arrays have the same numba
-        # type as in-memory ones, so no second compilation of every kernel.
-        mode = "c" if mmap else None
+            raise IF.IndexFileError(
+                f"unsupported PdqIndex version {manifest.get('version')!r} "
+                f"(this Ostoja reads {MANIFEST_VERSION}); rebuild the index"
+            )
+        files = manifest.get("files")
+        if not isinstance(files, dict):
+            raise IF.IndexFileError("corrupt PdqIndex manifest: files")
 
         def arr(name: str, dtype, shape, *, mapped: bool = True) -> np.ndarray:
             """Load one array; a -1 in ``shape`` accepts any length on that axis."""
-            try:
-                a = np.load(path / name, mmap_mode=mode if mapped else None, allow_pickle=False)
-            except (OSError, ValueError, EOFError) as exc:
-                raise ValueError(f"corrupt PdqIndex file {name}: {exc}") from None
-            ok = (
-                isinstance(a, np.ndarray)
-                and a.dtype == np.dtype(dtype)
-                and a.ndim == len(shape)
-                and all(want in (-1, got) for want, got in zip(shape, a.shape, strict=True))
-                and a.flags.c_contiguous
+            if name not in files:
+                raise IF.IndexFileError(f"corrupt PdqIndex manifest: {name} not listed")
+            return IF.read_array(
+                gen / name,
+                dtype,
+                shape,
+                mmap=mmap and mapped,
+                verify_checksum=verify == "full" or not mapped,
+                expected_checksum=files[name],
             )
-            if not ok:
-                raise ValueError(f"corrupt PdqIndex file {name}")
-            return a
 
         index = cls(**kwargs)
         parts = []
@@ -976,34 +1166,37 @@ class PdqIndex:
             for e in manifest["segments"]:
                 name, n = str(e["name"]), int(e["rows"])
                 if not re.fullmatch(r"seg\d+", name):
-                    raise ValueError(f"bad segment name {name!r}")
-                words = arr(f"{name}.words.npy", np.uint64, (n, 4))
-                ids = arr(f"{name}.ids.npy", np.int64, (n,))
+                    raise IF.IndexFileError(f"bad segment name {name!r}")
+                words = arr(f"{name}.words", np.uint64, (n, 4))
+                ids = arr(f"{name}.ids", np.int64, (n,))
                 layout = perm = offsets = None
                 if e["widths"] is not None:
                     layout = _Layout(tuple(map(int, e["starts"])), tuple(map(int, e["widths"])))
-                    perm = arr(f"{name}.perm.npy", np.uint32, (layout.m - 1, n))
-                    offsets = arr(f"{name}.offsets.npy", np.uint32, (layout.table_bytes() // 4,))
+                    perm = arr(f"{name}.perm", np.uint32, (layout.m - 1, n))
+                    offsets = arr(f"{name}.offsets", np.uint32, (layout.table_bytes() // 4,))
                 seg = _Segment(words, ids, layout, perm, offsets)
                 if (
                     verify
                     and layout is not None
                     and not K.check_segment(n, perm, offsets, seg.off_base, seg.widths)
                 ):
-                    raise ValueError(f"corrupt PdqIndex segment {name}: inconsistent tables")
+                    raise IF.IndexFileError(f"corrupt PdqIndex segment {name}: inconsistent tables")
                 tomb = _EMPTY_TOMB
                 live = n
                 if e["tombstones"]:
-                    tomb = arr(f"{name}.tomb.npy", np.uint8, (n,), mapped=False)
+                    tomb = arr(f"{name}.tomb", np.uint8, (n,), mapped=False)
                     live = int(n - np.count_nonzero(tomb))
                 if live != int(e["live"]):
-                    raise ValueError(f"corrupt PdqIndex segment {name}: live count")
+                    raise IF.IndexFileError(f"corrupt PdqIndex segment {name}: live count")
                 parts.append(_Part(seg, tomb, live))
-            tw = arr("tail.words.npy", np.uint64, (-1, 4), mapped=False)
-            ti = arr("tail.ids.npy", np.int64, (tw.shape[0],), mapped=False)
-        except (KeyError, TypeError) as exc:
-            raise ValueError(f"corrupt PdqIndex manifest: {exc!r}") from None
+            tw = arr("tail.words", np.uint64, (-1, 4), mapped=False)
+            ti = arr("tail.ids", np.int64, (tw.shape[0],), mapped=False)
+        except (KeyError, TypeError, ValueError) as exc:
+            if isinstance(exc, IF.IndexFileError):
+                raise
+            raise IF.IndexFileError(f"corrupt PdqIndex manifest: {exc!r}") from None
         index._state = _State(tuple(parts), tw, ti)
         if index._state.size != manifest.get("size"):
-            raise ValueError("corrupt PdqIndex: size does not match the manifest")
+            raise IF.IndexFileError("corrupt PdqIndex: size does not match the manifest")
+        index.meta = manifest.get("meta") or {}
         return index

@@ -71,6 +71,9 @@ def warm_up() -> float:
     with tempfile.TemporaryDirectory(prefix="ostoja-warmup-") as tmp:
         index.save(f"{tmp}/index")
         PdqIndex.load(f"{tmp}/index").search(queries, 31)
+        PdqIndex.load(f"{tmp}/index", verify="quick").search(queries, 31)
+    # one segment straight from a word array (what banks_index_publish builds)
+    PdqIndex.from_words(words, ids, threads=1, min_mih_rows=1000).search(queries, 31)
     return time.perf_counter() - start
 
 
