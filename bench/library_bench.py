@@ -219,7 +219,7 @@ def run(url: str, docs: int, vocab_size: int, repeat: int) -> dict:
             meta = search.fold(f"{title} {title} {title} {authors}")
             body = " ".join(words)
             meta_words = meta.split()
-            for name, _text, extra in queries:
+            for name, _text, _extra in queries:
                 groups = search.query_groups(_text)
                 ok = all(
                     present[mask].any() or any(w.startswith(g[0][0]) for w in meta_words)

@@ -35,8 +35,7 @@ LANGUAGES = ("pl", "en")
 
 #: (URL name, role, language) -> why the page still fails. The role may be "*" (every role
 #: that sees the page), the language "*" (both).
-KNOWN: dict[tuple[str, str | None, str], str] = {
-}
+KNOWN: dict[tuple[str, str | None, str], str] = {}
 
 
 def _log_every_action(world):

@@ -146,7 +146,8 @@ def test_a_position_from_draft_to_the_ministrys_answer(page, browser, live_serve
     page.fill("input[name=title]", "Stanowisko w sprawie edukacji seksualnej")
     page.fill(
         "textarea[name=body]",
-        "Wstęp o ochronie dzieci.\n\nPostulat: szkolenia dla nauczycieli.\n\nPostulat do usunięcia.",
+        "Wstęp o ochronie dzieci.\n\nPostulat: szkolenia dla nauczycieli.\n\n"
+        "Postulat do usunięcia.",
     )
     page.locator("main form button[type=submit]").click()
     page.wait_for_url("**/positions/d/**")

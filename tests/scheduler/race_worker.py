@@ -56,9 +56,7 @@ def main(mode, *args):
         from tests.scheduler.race_helpers import TICKS, race_jobs
 
         clock = iter(TICKS[:2])
-        scheduler = services.Scheduler(
-            race_jobs(), clock=lambda: next(clock), identity="enqueuer"
-        )
+        scheduler = services.Scheduler(race_jobs(), clock=lambda: next(clock), identity="enqueuer")
         scheduler.tick()
         print(json.dumps([slot_key(run) for run in scheduler.tick().claimed]))
     elif mode == "report":

@@ -64,7 +64,6 @@ def test_the_platforms_jobs_are_discovered_with_their_schedules():
             "0 8 * * *",
             "ostoja.certificates",
         ),
-<<<<<<< HEAD
         "network_charter_reminders": ("network_charter_reminders", "0 8 * * *", "ostoja.network"),
         "forum_digest_daily": ("forum_digest", "0 7 * * *", "ostoja.forum"),
         "forum_digest_weekly": ("forum_digest", "0 7 * * 1", "ostoja.forum"),
@@ -77,9 +76,7 @@ def test_the_platforms_jobs_are_discovered_with_their_schedules():
         "events_expire_offers": ("events_expire_offers", "*/10 * * * *", "ostoja.events"),
         "events_retention": ("events_retention", "50 3 * * *", "ostoja.events"),
         "positions_suggest_dates": ("positions_suggest_dates", "0 8 * * *", "ostoja.positions"),
-=======
         "pact_reminders": ("pact_reminders", "0 8 * * *", "ostoja.pact"),
->>>>>>> pactsg
     }
     assert all(j.description for j in jobs.values())
 

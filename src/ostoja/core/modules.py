@@ -146,6 +146,8 @@ MODULES: list[Module] = [
         public_url_name="newsletter:index",
         staff_url_name="newsletter:manage",
         roles=frozenset({Role.COORDINATOR}),
+    ),
+    Module(
         "events",
         _("Events and the national conference"),
         _(
@@ -155,11 +157,16 @@ MODULES: list[Module] = [
         public_url_name="events:list",
         staff_url_name="events:manage_list",
         roles=frozenset({Role.COORDINATOR, Role.ORGANISATION_MANAGER, Role.NETWORK_MEMBER}),
+    ),
+    Module(
         "learning",
         # The app's own strings (translated in its catalogue), looked up when shown.
         _app_text("learning", "verbose_name"),
         _app_text("learning", "summary"),
         staff_url_name="learning:index",
+        roles=frozenset({Role.NETWORK_MEMBER, Role.ORGANISATION_MANAGER, Role.COORDINATOR}),
+    ),
+    Module(
         "library",
         _("Materials library and the journal"),
         _(

@@ -209,7 +209,7 @@ def search(filters: Filters, *, members: bool) -> QuerySet:
         # Relevance without bm25 over whole books (it reads every matching book's position
         # lists): materials whose metadata has a word of the query first (one FTS lookup on
         # the small column, evaluated once), then the newest.
-        in_meta = RawSQL(
+        in_meta = RawSQL(  # noqa: S611 - the query text is a bound parameter
             f"library_material.id IN (SELECT rowid FROM {FTS_TABLE} WHERE {FTS_TABLE} MATCH %s)",  # noqa: S608
             [f"meta : ({any_word})"],
         )
