@@ -104,6 +104,10 @@ def test_every_operation_documents_its_shared_errors():
             if "{" in path:
                 assert "404" in statuses, (method, path)
             for status, answer in op["responses"].items():
+                # A scan that cannot be admitted answers 400 with the scan's result, as
+                # pretix's check-in API does, so that scanner apps written for pretix work.
+                if path.startswith("/api/v1/checkin/") and "redeem" in path and status == "400":
+                    continue
                 if status.startswith(("4", "5")):
                     ref = answer["content"]["application/json"]["schema"]["$ref"]
                     assert ref == "#/components/schemas/ApiError", (method, path, status)

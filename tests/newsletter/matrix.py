@@ -15,7 +15,7 @@ def _setup(world):
     from ostoja.newsletter.models import Issue, NewsletterList
 
     public = NewsletterList.objects.create(name="Publiczny", slug="m-public")
-    members = NewsletterList.objects.create(name="Członkowie", slug="m-members", audience="members")
+    members = NewsletterList.objects.create(name="Lista X-1", slug="m-members", audience="members")
     issue = Issue.objects.create(
         newsletter=public,
         subject_pl="Numer 1",
@@ -25,7 +25,7 @@ def _setup(world):
     )
     members_issue = Issue.objects.create(
         newsletter=members,
-        subject_pl="Dla członków",
+        subject_pl="Wydanie X-1",
         body_pl="Treść",
         state="sent",
         sent_at=timezone.now(),

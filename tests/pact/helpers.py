@@ -28,7 +28,7 @@ def signatory(code="2261", *, organisation=None, actor=None, verify=True, **over
     return s
 
 
-def item(s, *, progress=50, parent=None, measure=None, title="Szkolenia", **overrides):
+def item(s, *, progress=50, parent=None, measure=None, title="Szkolenia X-1", **overrides):
     fields = {
         "title": title,
         "measure": measure,

@@ -39,11 +39,11 @@ def _docs(world):
     today = timezone.localdate()
     world.extra["campaign"] = services.create_campaign(
         actor=coordinator,
-        title="Kampania",
+        title="Kampania X-1",
         scope="national",
         starts_on=today,
         ends_on=today + dt.timedelta(days=10),
-        goal="Cel",
+        goal="Cel X-1",
     )
     world.extra.update(draft=draft, published=published, standard=standard)
 

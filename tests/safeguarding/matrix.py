@@ -82,7 +82,7 @@ def _record(world):
     engagement = services.add_engagement(
         actor=officer,
         person=person,
-        role="Trener",
+        role="Trener X-1",
         activity="sport",
         basis="volunteer",
         start_date=services.today(),

@@ -10,7 +10,7 @@ import datetime as dt
 
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
-from ninja import Field, Router, Schema, Status
+from ninja import Field, Query, Router, Schema, Status
 from ninja.errors import HttpError
 
 from ostoja.core.api_auth import TokenAuth
@@ -115,8 +115,9 @@ def lists(request):
     auth=auth,
     summary="Search the participants of a check-in list",
 )
-def positions(request, list_id: int, search: str = Field("", max_length=100)):
+def positions(request, list_id: int, search: Query[str] = ""):  # noqa: B008
     checkin_list = _list(request, list_id)
+    search = (search or "")[:100]
     return [
         {**checkin.position_json(r), "checked_in": bool(r.checked)}
         for r in checkin.search(checkin_list, search, limit=100)

@@ -232,7 +232,7 @@ class Adoption(models.Model):
 
 class Campaign(models.Model):
     class Scope(models.TextChoices):
-        NATIONAL = "national", _("national")
+        NATIONAL = "national", _("nationwide")
         LOCAL = "local", _("local")
 
     title = models.CharField(_("title"), max_length=300)
