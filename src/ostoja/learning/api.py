@@ -9,6 +9,7 @@ from ninja import Router, Schema
 from ninja.errors import HttpError
 
 from ostoja.core.api_auth import TokenAuth
+from ostoja.core.api_errors import ApiError
 from ostoja.network.membership import partner_organisations
 
 from .models import Edition, Enrolment
@@ -31,7 +32,7 @@ class LearningEditionOut(Schema):
 
 @router.get(
     "/v1/learning/editions",
-    response=list[LearningEditionOut],
+    response={200: list[LearningEditionOut], 403: ApiError},
     summary="Training editions open for enrolment",
     auth=TokenAuth(),
 )

@@ -14,6 +14,8 @@ import hmac
 from ninja import Router, Schema
 from ninja.errors import HttpError
 
+from ostoja.core.api_errors import ApiError
+
 from . import bounces, conf
 
 router = Router(tags=["newsletter"])
@@ -42,7 +44,9 @@ def _authorise(request) -> None:
 
 @router.post(
     "/v1/newsletter/bounces",
-    response=BounceResult,
+    # 404 while no webhook secret is configured (the endpoint does not exist then); 401 for a
+    # wrong bearer token.
+    response={200: BounceResult, 401: ApiError, 404: ApiError},
     auth=None,
     summary="Report bounces of newsletter messages (mail provider webhook)",
 )
