@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from . import permissions
 from .models import Category, Digest, ForumGroup
@@ -18,7 +19,7 @@ BODY_HELP = _(
 class ThreadForm(forms.Form):
     title = forms.CharField(label=_("Title"), max_length=MAX_TITLE)
     body = forms.CharField(
-        label=_("Text"),
+        label=pgettext_lazy("post", "Text"),
         max_length=MAX_BODY,
         widget=forms.Textarea(attrs={"rows": 10}),
         help_text=BODY_HELP,
@@ -39,7 +40,7 @@ class ReplyForm(forms.Form):
 
 class EditForm(forms.Form):
     body = forms.CharField(
-        label=_("Text"),
+        label=pgettext_lazy("post", "Text"),
         max_length=MAX_BODY,
         widget=forms.Textarea(attrs={"rows": 12}),
         help_text=BODY_HELP,

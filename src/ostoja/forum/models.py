@@ -14,6 +14,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from ostoja.core.text import sanitise_html
 
@@ -114,7 +115,7 @@ class Thread(models.Model):
 
 
 class PostState(models.TextChoices):
-    PUBLISHED = "published", _("published")
+    PUBLISHED = "published", pgettext_lazy("post", "published")
     PENDING = "pending", _("waiting for a moderator")
     HIDDEN = "hidden", _("hidden by a moderator")
 
@@ -127,7 +128,7 @@ class Post(models.Model):
     author = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
     )
-    body = models.TextField(_("text"))
+    body = models.TextField(pgettext_lazy("post", "text"))
     body_html = models.TextField(editable=False)  # render_markdown(body), sanitised by nh3
     quote_of = models.ForeignKey(
         "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"

@@ -14,6 +14,7 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class PartnerState(models.TextChoices):
@@ -44,7 +45,7 @@ class LegalForm(models.TextChoices):
     CHURCH = "church", _("church legal person")
     PUBLIC = "public", _("public institution")
     COMPANY = "company", _("non-profit company")
-    OTHER = "other", _("other")
+    OTHER = "other", pgettext_lazy("legal form", "other")
 
 
 class Partner(models.Model):
@@ -113,7 +114,7 @@ class CharterVersion(models.Model):
     declaration = models.TextField(_("declaration of cooperation (Markdown)"))
     summary = models.TextField(_("what changed"), blank=True)
     accept_by = models.DateField(_("accept by"), null=True, blank=True)
-    published_at = models.DateTimeField(_("published"), default=timezone.now)
+    published_at = models.DateTimeField(pgettext_lazy("charter", "published"), default=timezone.now)
     published_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
@@ -145,7 +146,7 @@ class CharterAcceptance(models.Model):
     )
     signatory_name = models.CharField(_("name of the person authorised to act"), max_length=200)
     signatory_function = models.CharField(_("function"), max_length=200)
-    accepted_at = models.DateTimeField(_("accepted"), default=timezone.now)
+    accepted_at = models.DateTimeField(pgettext_lazy("charter", "accepted"), default=timezone.now)
 
     class Meta:
         ordering = ["accepted_at", "pk"]
@@ -163,7 +164,7 @@ class ApplicationState(models.TextChoices):
     UNCONFIRMED = "unconfirmed", _("e-mail address not confirmed")
     SUBMITTED = "submitted", _("waiting for review")
     INFO_REQUESTED = "info_requested", _("more information requested")
-    ADMITTED = "admitted", _("admitted")
+    ADMITTED = "admitted", pgettext_lazy("application", "admitted")
     REFUSED = "refused", _("refused")
     EXPIRED = "expired", _("confirmation expired")
 

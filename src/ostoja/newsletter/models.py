@@ -12,6 +12,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class NewsletterList(models.Model):
@@ -25,7 +26,7 @@ class NewsletterList(models.Model):
     audience = models.CharField(
         _("audience"), max_length=16, choices=Audience.choices, default=Audience.PUBLIC
     )
-    active = models.BooleanField(_("active"), default=True)
+    active = models.BooleanField(pgettext_lazy("subscriber", "active"), default=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -123,10 +124,10 @@ class Consent(models.Model):
 
 class Issue(models.Model):
     class State(models.TextChoices):
-        DRAFT = "draft", _("draft")
+        DRAFT = "draft", pgettext_lazy("newsletter issue", "draft")
         SCHEDULED = "scheduled", _("scheduled")
         SENDING = "sending", _("sending")
-        SENT = "sent", _("sent")
+        SENT = "sent", pgettext_lazy("newsletter issue", "sent")
 
     newsletter = models.ForeignKey(NewsletterList, on_delete=models.PROTECT, related_name="issues")
     subject_pl = models.CharField(_("subject (Polish)"), max_length=200)
@@ -135,7 +136,7 @@ class Issue(models.Model):
     body_en = models.TextField(_("text (English, Markdown)"), blank=True)
     state = models.CharField(_("state"), max_length=16, choices=State.choices, default="draft")
     scheduled_at = models.DateTimeField(_("send at"), null=True, blank=True)
-    sent_at = models.DateTimeField(_("sent"), null=True, blank=True)
+    sent_at = models.DateTimeField(pgettext_lazy("newsletter issue", "sent"), null=True, blank=True)
     recipients = models.PositiveIntegerField(_("recipients"), default=0)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"

@@ -154,7 +154,7 @@ class HostingTrace(models.Model):
     )
     match_reason = models.CharField(max_length=10, blank=True)  # network / asn / override
     errors = models.JSONField(_("errors"), default=list, blank=True)
-    reason = models.TextField(_("reason"), blank=True)
+    reason = models.TextField(pgettext_lazy("takedown", "reason"), blank=True)
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
