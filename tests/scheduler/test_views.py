@@ -86,3 +86,9 @@ def test_bad_page_numbers_fall_back_to_a_page(coordinator_client):
 
 def test_only_get_is_allowed(coordinator_client):
     assert coordinator_client.post("/scheduler/").status_code == 405
+
+
+def test_the_coordinators_dashboard_links_to_the_jobs_page(coordinator_client):
+    page = coordinator_client.get("/dashboard/").content.decode()
+    assert 'href="/scheduler/"' in page
+    assert "Zaplanowane zadania" in page
