@@ -25,6 +25,7 @@ from django.utils import timezone
 
 from ostoja.outbox.models import OutboxMessage
 from ostoja.outbox.services import deliver_due, enqueue_webhook
+from tests import migrated_sqlite
 
 from .conftest import WebhookReceiver
 from .race_helpers import wait_until_under_way
@@ -107,7 +108,8 @@ def test_concurrent_processes_on_sqlite(slow_receiver, tmp_path):
         cmd = [sys.executable, "-m", "tests.outbox.race_worker", *args]
         return subprocess.run(cmd, cwd=REPO, env=env, capture_output=True, text=True, **kwargs)
 
-    setup = run("setup", str(N_MESSAGES), slow_receiver.url, timeout=120)
+    migrated_sqlite.copy_to(tmp_path / "race.sqlite3")
+    setup = run("setup", str(N_MESSAGES), slow_receiver.url, timeout=300)
     assert setup.returncode == 0, setup.stderr
     slow_receiver.behaviours.extend([503] * N_FAILURES)
     go = tmp_path / "go"
@@ -238,8 +240,9 @@ def test_cancel_racing_deliverer_processes_on_sqlite(slow_receiver, tmp_path):
             text=True,
         )
 
+    migrated_sqlite.copy_to(tmp_path / "race.sqlite3")
     setup = start("setup", str(N_CANCEL_RACE), slow_receiver.url)
-    out, err = setup.communicate(timeout=120)
+    out, err = setup.communicate(timeout=300)
     assert setup.returncode == 0, err
     go = tmp_path / "go"
     processes = [start("deliver", str(go)) for _ in range(N_CANCEL_DELIVERERS)]

@@ -23,6 +23,7 @@ from django.db import connection
 
 from ostoja.scheduler import services
 from ostoja.scheduler.models import JobRun
+from tests import migrated_sqlite
 
 from .race_helpers import EXPECTED, compete, slot_key
 
@@ -94,7 +95,8 @@ def test_two_scheduler_processes_on_sqlite(tmp_path):
     }
     env.pop("DATABASE_URL", None)
     env.pop("OSTOJA_TASK_BACKEND", None)
-    _worker(env, "setup")
+    migrated_sqlite.copy_to(tmp_path / "race.sqlite3")
+    _worker(env, "setup", timeout=300)
     procs = [
         subprocess.Popen(
             [

@@ -15,6 +15,7 @@ import pytest
 from ostoja.scheduler.models import JobRun
 from ostoja.scheduler.registry import registered_jobs
 from ostoja.scheduler.services import Scheduler
+from tests import migrated_sqlite
 from tests.background import rq_enabled
 
 pytestmark = pytest.mark.skipif(not rq_enabled(), reason="the RQ pass only (make test-rq)")
@@ -64,6 +65,7 @@ def test_manage_py_rqworker_runs_the_queued_jobs(tmp_path):
     }
     env.pop("DATABASE_URL", None)
     worker = ["-m", "tests.scheduler.race_worker"]
+    migrated_sqlite.copy_to(tmp_path / "rq.sqlite3")
     assert _run(env, *worker, "setup").returncode == 0
     queued = _run(env, *worker, "enqueue")
     assert queued.returncode == 0, queued.stderr
