@@ -63,6 +63,21 @@ def test_apply_twice_over_http(client, current):
     assert "ewa@example.org" not in response.content.decode()
 
 
+def test_only_sent_applications_count_towards_the_hourly_limit(client, current, settings):
+    settings.OSTOJA_NETWORK_RATE_LIMITS = {"apply": (1, 3600)}
+    # A typo is not counted: the person corrects it and sends the application.
+    assert client.post(reverse("network:apply"), _form(nip="5260250275")).status_code == 422
+    assert client.post(reverse("network:apply"), _form()).status_code == 302
+    # The next one from the same connection within the hour is refused before anything is
+    # read or sent, with a translated explanation.
+    response = client.post(reverse("network:apply"), _form(regon="", nip="", krs=""))
+    assert response.status_code == 429
+    assert "Zbyt wiele zgłoszeń" in response.content.decode()
+    response = client.post("/en/partnership/apply/", _form())
+    assert response.status_code == 429 and "Too many applications" in response.content.decode()
+    assert Application.objects.count() == 1
+
+
 def test_confirmation_link_get_does_not_use_it_and_post_twice_is_410(client, current):
     _application, token = services.submit_application(data())
     url = reverse("network:confirm", kwargs={"token": token})

@@ -14,6 +14,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from ostoja.core.decorators import private_page
 from ostoja.core.permissions import permission_required
+from ostoja.core.ratelimit import CacheRateLimiter
 from ostoja.core.text import render_markdown
 from ostoja.pact import tilemap
 
@@ -28,6 +29,11 @@ from .models import (
     PartnerState,
 )
 from .permissions import can_manage_network, can_use_network, organisations_to_accept_for
+
+# Sent applications per client address and hour (each one e-mails a confirmation link to the
+# address typed in the form). Only applications that were accepted count: typos do not lock
+# anyone out. Set OSTOJA_NETWORK_RATE_LIMITS = {"apply": (n, seconds)} to change it.
+ratelimit = CacheRateLimiter("network", "OSTOJA_NETWORK_RATE_LIMITS", {"apply": (5, 3600)})
 
 
 def _errors_to_form(form, exc) -> None:
@@ -123,6 +129,13 @@ def apply(request):
     current = services.applications.current_charter()
     if request.method == "POST" and current is not None:
         form = forms.ApplicationForm(request.POST)
+        if ratelimit.remaining(request, "apply") <= 0:
+            return render(
+                request,
+                "network/apply.html",
+                {"form": form, "charter": current, "limited": True},
+                status=429,
+            )
         if form.is_valid():
             d = form.cleaned_data
             data = services.ApplicationData(
@@ -147,6 +160,7 @@ def apply(request):
             except (ValidationError, services.NetworkError) as exc:
                 _errors_to_form(form, exc)
             else:
+                ratelimit.consume(request, "apply")
                 return redirect("network:apply_sent")
         status = 422 if form.errors else 200
     else:
