@@ -180,3 +180,28 @@ def test_empty_or_oversized_text_is_refused(body):
 def test_unicode_tricks_in_titles_are_cleaned():
     t = thread(member(), category(), title="Spo\u200btkanie\u202e  w\u0000 maju")
     assert t.title == "Spotkanie w maju"
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_file_written_before_its_transaction_rolled_back_is_swept_once_old(settings):
+    """The post's transaction fails after the file was written: the file has no row. The daily
+    sweep deletes it once it is an hour old, and never touches files whose post exists."""
+    from django.core.management import call_command
+    from django.db import transaction
+
+    author, cat = member(), category()
+    kept = thread(author, cat, files=[_upload("plan.pdf", pdf_bytes())])
+    (attachment,) = Attachment.objects.filter(post__thread=kept)
+    with pytest.raises(RuntimeError), transaction.atomic():
+        thread(author, cat, files=[_upload("zdjecie.png", png_bytes())])
+        raise RuntimeError("the database went away before the commit")
+    folder = settings.OSTOJA_FORUM_FILES_DIR
+    names = {p.name for p in folder.iterdir()}
+    (orphan,) = names - {attachment.stored_name}
+    # Young files are left alone (their post may still be committing).
+    assert files.sweep_orphans() == []
+    hour_later = (folder / orphan).stat().st_mtime + 3600
+    assert files.sweep_orphans(now=hour_later) == [orphan]
+    assert {p.name for p in folder.iterdir()} == {attachment.stored_name}
+    call_command("forum_sweep_files", "--older-than-minutes", "0")
+    assert (folder / attachment.stored_name).exists()

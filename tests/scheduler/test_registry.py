@@ -67,6 +67,7 @@ def test_the_platforms_jobs_are_discovered_with_their_schedules():
         "network_charter_reminders": ("network_charter_reminders", "0 8 * * *", "ostoja.network"),
         "forum_digest_daily": ("forum_digest", "0 7 * * *", "ostoja.forum"),
         "forum_digest_weekly": ("forum_digest", "0 7 * * 1", "ostoja.forum"),
+        "forum_sweep_files": ("forum_sweep_files", "30 3 * * *", "ostoja.forum"),
         "newsletter_send": ("newsletter_send", "* * * * *", "ostoja.newsletter"),
         "newsletter_read_bounces": (
             "newsletter_read_bounces",

@@ -19,6 +19,7 @@ import io
 import os
 import re
 import secrets
+import time
 import unicodedata
 import zipfile
 from dataclasses import dataclass
@@ -226,3 +227,35 @@ def open_stored(stored_name: str):
 
 def delete_stored(stored_name: str) -> None:
     storage().delete(stored_name)
+
+
+def sweep_orphans(*, older_than_seconds: int = 3600, now: float | None = None) -> list[str]:
+    """Delete stored files that no attachment row names, once they are old enough.
+
+    A file is written before the post's transaction commits; if the transaction rolls back (a
+    database error, a killed process), the file stays without a row. Files younger than
+    ``older_than_seconds`` are left alone: their post may still be committing.
+    """
+    from .models import Attachment
+
+    folder = files_dir()
+    if not folder.is_dir():
+        return []
+    now = time.time() if now is None else now
+    candidates = [
+        entry
+        for entry in os.scandir(folder)
+        if entry.is_file(follow_symlinks=False)
+        and now - entry.stat(follow_symlinks=False).st_mtime >= older_than_seconds
+    ]
+    known = set(
+        Attachment.objects.filter(stored_name__in=[e.name for e in candidates]).values_list(
+            "stored_name", flat=True
+        )
+    )
+    removed = []
+    for entry in candidates:
+        if entry.name not in known:
+            Path(entry.path).unlink(missing_ok=True)
+            removed.append(entry.name)
+    return removed

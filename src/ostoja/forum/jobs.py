@@ -23,4 +23,14 @@ JOBS = [
             "listing only threads in categories they may see."
         ),
     },
+    {
+        "name": "forum_sweep_files",
+        "command": "forum_sweep_files",
+        "args": [],
+        "cron": "30 3 * * *",
+        "description": gettext_noop(
+            "Deletes attachment files that no post refers to (written before a transaction "
+            "that rolled back), once they are an hour old."
+        ),
+    },
 ]
