@@ -3,7 +3,6 @@ check-in staff (services/editing.py and the pages of views_setup.py)."""
 
 from __future__ import annotations
 
-
 import pytest
 from django.test import Client
 
@@ -199,7 +198,11 @@ def test_per_organisation_limit_below_what_an_organisation_holds_is_refused():
     org = OrganisationFactory(kind="ngo")
     for n in range(3):
         register(
-            event=event, category=category, name=f"O{n}", email=f"o{n}@example.com", organisation=org
+            event=event,
+            category=category,
+            name=f"O{n}",
+            email=f"o{n}@example.com",
+            organisation=org,
         )
     with pytest.raises(EventError) as err:
         editing.update_category(category, actor=None, version=0, per_organisation_limit=2)
@@ -381,7 +384,8 @@ def test_categories_and_questions_and_staff_pages(world):
     r = client.post(url, {"name": "Prasa", "quota": "20", "per_organisation_limit": "30"})
     assert r.status_code == 422  # the limit exceeds the seats
     r = client.post(
-        url, {"name": "Prasa", "quota": "20", "per_organisation_limit": "2", "requires_approval": "on"}
+        url,
+        {"name": "Prasa", "quota": "20", "per_organisation_limit": "2", "requires_approval": "on"},
     )
     assert r.status_code == 302
     press = TicketCategory.objects.get(event=event, name="Prasa")
