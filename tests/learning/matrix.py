@@ -116,6 +116,11 @@ MATRIX = {
         setup=[_enrolled],
         kwargs=_edition_pk,
     ),
+    # The sessions as .ics: the cohort's participants and those who run the edition; another
+    # professional (not in the cohort) gets 404.
+    "learning:edition_ics": Case(
+        expect=_roles(MEMBER=200, MANAGER=404, COORD=200), setup=[_enrolled], kwargs=_edition_pk
+    ),
     "learning:edition_manage": Case(expect=only([COORD]), setup=[_edition], kwargs=_edition_pk),
     "learning:session_add": Case(
         expect=only([COORD], ok=302),

@@ -9,6 +9,7 @@ urlpatterns = [
     # training
     path("learning/editions/new/", views.edition_new, name="edition_new"),
     path("learning/editions/<int:pk>/", views.edition, name="edition"),
+    path("learning/editions/<int:pk>/sessions.ics", views.edition_ics, name="edition_ics"),
     path("learning/editions/<int:pk>/enrol/", views.enrol, name="enrol"),
     path("learning/editions/<int:pk>/withdraw/", views.withdraw, name="withdraw"),
     path("learning/editions/<int:pk>/manage/", views.edition_manage, name="edition_manage"),

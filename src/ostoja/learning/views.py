@@ -177,8 +177,35 @@ def edition(request, pk):
             ).count(),
             "waiting": edition.enrolments.filter(state=Enrolment.State.WAITING).count(),
             "sessions": edition.sessions.select_related("module"),
+            "participant_states": [str(s) for s in PARTICIPANT_STATES],
         },
     )
+
+
+#: Enrolment states whose holder is a participant of the edition (the calendar is theirs).
+PARTICIPANT_STATES = (
+    Enrolment.State.ENROLLED,
+    Enrolment.State.COMPLETED,
+    Enrolment.State.NOT_COMPLETED,
+)
+
+
+@require_GET
+@permission_required(permissions.can_use_learning)
+def edition_ics(request, pk):
+    """The edition's sessions as .ics, for its participants (and those who run it)."""
+    edition = _edition(pk)
+    participant = Enrolment.objects.filter(
+        edition=edition, user=request.user, state__in=PARTICIPANT_STATES
+    ).exists()
+    if not (participant or permissions.can_run_edition(request.user, edition)):
+        raise Http404
+    response = HttpResponse(
+        ics.edition_calendar(edition), content_type="text/calendar; charset=utf-8"
+    )
+    response["Content-Disposition"] = f'attachment; filename="training-{edition.pk}.ics"'
+    response["Cache-Control"] = "no-store"
+    return response
 
 
 @require_POST
