@@ -78,7 +78,9 @@ def test_the_job_expires_the_offer_and_passes_it_to_the_next():
     assert _state(ed, second).state == "offer_expired"
     nxt = _state(ed, third)
     assert nxt.state == "offered" and nxt.offer_expires_at > timezone.now()
-    assert OutboxMessage.objects.filter(recipients=[second.email]).count() == 2  # offer, then expiry
+    assert (
+        OutboxMessage.objects.filter(recipients=[second.email]).count() == 2
+    )  # offer, then expiry
     assert AuditEntry.objects.filter(action="learning.enrolment.offer_expired").count() == 1
     # The expired person may enrol again, at the end of the queue.
     assert services.enrol(ed, second, actor=second).state == "waiting"
