@@ -700,8 +700,8 @@ def delete_question(question: Question, *, actor) -> None:
 
 @transaction.atomic
 def add_checkin_staff(event: Event, *, actor, email: str):
-    """Let a person with an account check people in to this event (the check-in pages, and the
-    check-in API with a token of the ``checkin`` scope)."""
+    """Let a person with an account check people in to this event, on the check-in pages.
+    (Scanner apps use the organiser organisation's API token with the ``checkin`` scope.)"""
     email = (email or "").strip()
     user = (
         get_user_model().objects.filter(email__iexact=email, is_active=True).order_by("pk").first()
