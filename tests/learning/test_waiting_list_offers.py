@@ -137,3 +137,35 @@ def test_the_trainee_takes_the_place_on_the_edition_page():
     assert _state(ed, second).state == "enrolled"
     r = client.post(f"/learning/editions/{ed.pk}/accept/")
     assert r.status_code == 409
+
+
+def test_the_coordinator_sets_how_long_an_offer_lasts_and_bad_values_are_refused(coordinator):
+    from .helpers import practitioner
+
+    trainer = practitioner(trainer=True)
+    client = Client()
+    client.force_login(coordinator)
+    today = timezone.localdate()
+    data = {
+        "course_title": "Kurs (test)",
+        "name": "Edycja krótka",
+        "starts_on": today.isoformat(),
+        "ends_on": (today + dt.timedelta(days=30)).isoformat(),
+        "capacity": "1",
+        "min_attendance_percent": "80",
+        "trainers": [trainer.pk],
+    }
+    r = client.post("/learning/editions/new/", {**data, "offer_hours": "0"})
+    assert r.status_code == 422
+    r = client.post("/learning/editions/new/", {**data, "offer_hours": "6"})
+    assert r.status_code == 302
+    from ostoja.learning.models import Edition
+
+    ed = Edition.objects.get(name="Edycja krótka")
+    assert ed.offer_hours == 6
+    first, second = professional(), professional()
+    services.enrol(ed, first, actor=first)
+    services.enrol(ed, second, actor=second)
+    before = timezone.now()
+    offered = services.withdraw(_state(ed, first), actor=first)
+    assert 5.9 < (offered.offer_expires_at - before).total_seconds() / 3600 <= 6.01

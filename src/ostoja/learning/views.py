@@ -137,6 +137,7 @@ def edition_new(request):
                 min_attendance_percent=d["min_attendance_percent"],
                 requires_assessment=d["requires_assessment"],
                 trainers=d["trainers"],
+                offer_hours=d["offer_hours"],
             )
         except LearningError as exc:
             _form_error(form, exc)

@@ -61,6 +61,7 @@ def create_edition(
     min_attendance_percent: int = 80,
     requires_assessment: bool = True,
     trainers=(),
+    offer_hours: int = 48,
 ) -> Edition:
     """A new edition (cycle) of a course; the course is created when ``course`` is None."""
     if actor is not None and not permissions.can_manage_training(actor):
@@ -72,6 +73,8 @@ def create_edition(
         errors.append(_("The cohort has between 1 and 10,000 places."))
     if not 0 <= min_attendance_percent <= 100:
         errors.append(_("Attendance is a percentage between 0 and 100."))
+    if not 1 <= offer_hours <= 24 * 30:
+        errors.append(_("A place is offered for 1 to 720 hours."))
     if certificate_valid_months is not None and not 1 <= certificate_valid_months <= 240:
         errors.append(_("A certificate is valid for 1 to 240 months (or leave it empty)."))
     if course is None and not course_title.strip():
@@ -94,6 +97,7 @@ def create_edition(
         capacity=capacity,
         min_attendance_percent=min_attendance_percent,
         requires_assessment=requires_assessment,
+        offer_hours=offer_hours,
     )
     trainers = list(trainers)
     if any(not permissions.is_trainer(t) for t in trainers):
@@ -110,6 +114,7 @@ def create_edition(
             "capacity": capacity,
             "min_attendance_percent": min_attendance_percent,
             "requires_assessment": requires_assessment,
+            "offer_hours": offer_hours,
             "trainers": [t.pk for t in trainers],
         },
     )
