@@ -157,6 +157,8 @@ def test_organiser_sets_up_an_event_with_a_workshop_and_a_category_and_a_person_
     form.locator("input[name=ends_at]").fill(at(20, 12).strftime("%Y-%m-%dT%H:%M"))
     form.locator("button[value=session]").click()
     organiser.wait_for_selector(".message-success")
+    if SHOTS:
+        organiser.screenshot(path=f"{SHOTS}/events-setup-programme-pl.png", full_page=True)
     workshop = Session.objects.get(day__event=event, title="Warsztat: rozmowa z dzieckiem")
     assert workshop.capacity == 8 and workshop.speakers.count() == 1
 
