@@ -7,6 +7,8 @@ event answers 404)."""
 
 from __future__ import annotations
 
+import datetime as dt
+
 from django.contrib import messages
 from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_required
@@ -86,7 +88,9 @@ def edit(request, slug):
 
 
 def _new_session_initial(event) -> dict:
-    return {"kind": "plenary", "hours": 0, "starts_at": event.starts_at, "ends_at": event.starts_at}
+    # A first guess the organiser overwrites: an hour from the event's start.
+    ends = min(event.starts_at + dt.timedelta(hours=1), event.ends_at)
+    return {"kind": "plenary", "hours": 0, "starts_at": event.starts_at, "ends_at": ends}
 
 
 @login_required
