@@ -106,3 +106,86 @@ def test_register_receive_ticket_check_in_and_verify_the_certificate(
     result = page.locator("#result").inner_text()
     assert "Zofia Żółkiewska" in result and "Warsztat A" in result and "Panel" not in result
     assert page.context.cookies() == []
+
+
+def test_organiser_sets_up_an_event_with_a_workshop_and_a_category_and_a_person_registers(
+    page, browser, live_server
+):
+    from ostoja.events.models import Event, Session, TicketCategory
+    from tests.events.helpers import at
+
+    make_user("coordinator", email="organizator-events@example.test")
+    context = browser.new_context(base_url=live_server.url, locale="pl-PL")
+    organiser = context.new_page()
+    organiser.set_default_timeout(15000)
+    sign_in(organiser, "organizator-events@example.test")
+
+    # The event.
+    organiser.goto("/events/manage/new/")
+    organiser.fill("input[name=title]", "Spotkanie regionalne Kraków")
+    organiser.select_option("select[name=kind]", "local")
+    organiser.fill("input[name=starts_at]", at(20, 9).strftime("%Y-%m-%dT%H:%M"))
+    organiser.fill("input[name=ends_at]", at(20, 16).strftime("%Y-%m-%dT%H:%M"))
+    organiser.fill("input[name=venue]", "Kraków, ul. Przykładowa 1")
+    organiser.select_option("select[name=visibility]", "public")
+    organiser.fill("input[name=seats]", "30")
+    organiser.locator("form.stacked button[type=submit]").click()
+    organiser.wait_for_url("**/events/manage/spotkanie-regionalne-krakow/")
+    event = Event.objects.get(slug="spotkanie-regionalne-krakow")
+    assert event.categories.count() == 1
+
+    # A workshop outside the event's dates is refused, inside them added.
+    organiser.click("text=Program i warsztaty")
+    organiser.wait_for_url("**/programme/")
+    assert serious_axe_violations(organiser) == []
+    organiser.fill("input[name=name]", "dr Maria Wiśniewska")
+    organiser.fill("input[name=affiliation]", "Uniwersytet Jagielloński")
+    organiser.locator("button[value=speaker]").click()
+    organiser.wait_for_selector(".message-success")
+    form = organiser.locator("form:has(button[value=session])")
+    form.locator("input[name=title]").fill("Warsztat: rozmowa z dzieckiem")
+    form.locator("select[name=kind]").select_option("workshop")
+    form.locator("input[name=starts_at]").fill(at(21, 10).strftime("%Y-%m-%dT%H:%M"))
+    form.locator("input[name=ends_at]").fill(at(21, 12).strftime("%Y-%m-%dT%H:%M"))
+    form.locator("input[name=capacity]").fill("8")
+    form.locator("input[name=hours]").fill("2")
+    form.locator("input[name=speakers]").first.check()
+    form.locator("button[value=session]").click()
+    assert "Sesja musi się odbyć w terminie wydarzenia" in organiser.content()
+    form = organiser.locator("form:has(button[value=session])")
+    form.locator("input[name=starts_at]").fill(at(20, 10).strftime("%Y-%m-%dT%H:%M"))
+    form.locator("input[name=ends_at]").fill(at(20, 12).strftime("%Y-%m-%dT%H:%M"))
+    form.locator("button[value=session]").click()
+    organiser.wait_for_selector(".message-success")
+    if SHOTS:
+        organiser.screenshot(path=f"{SHOTS}/events-setup-programme-pl.png", full_page=True)
+    workshop = Session.objects.get(day__event=event, title="Warsztat: rozmowa z dzieckiem")
+    assert workshop.capacity == 8 and workshop.speakers.count() == 1
+
+    # A second ticket category with a limit per organisation.
+    organiser.click("text=Kategorie biletów")
+    organiser.fill("input[name=name]", "Wymiar sprawiedliwości")
+    organiser.fill("input[name=quota]", "10")
+    organiser.fill("input[name=per_organisation_limit]", "3")
+    organiser.locator("form.stacked button[type=submit]").click()
+    organiser.wait_for_selector(".message-success")
+    justice = TicketCategory.objects.get(event=event, name="Wymiar sprawiedliwości")
+    assert justice.per_organisation_limit == 3
+
+    organiser.goto(f"/events/manage/{event.slug}/")
+    organiser.locator("button[value=publish]").click()
+    organiser.wait_for_selector(".message-success")
+    context.close()
+
+    # A person registers for the justice category and the workshop.
+    page.goto(f"/events/{event.slug}/")
+    assert "Warsztat: rozmowa z dzieckiem" in page.content()
+    page.fill("input[name=name]", "Sędzia Tomasz Przykładny")
+    page.fill("input[name=email]", "tomasz@example.test")
+    page.select_option("select[name=category]", str(justice.pk))
+    page.check(f"input[name=workshops][value='{workshop.pk}']")
+    page.locator("form.stacked button[type=submit]").click()
+    page.wait_for_url("**/events/ticket/**")
+    registration = Registration.objects.get(email="tomasz@example.test")
+    assert registration.status == "confirmed" and registration.category == justice
+    assert registration.bookings.get().session == workshop

@@ -36,6 +36,16 @@ def _organisers(ok: int = 200) -> dict:
     return expect
 
 
+def _session(world):
+    event = world.extra["event"]
+    return {"slug": event.slug, "session_id": event.days.first().sessions.first().pk}
+
+
+def _category(world):
+    event = world.extra["event"]
+    return {"slug": event.slug, "category_id": event.categories.first().pk}
+
+
 def _correction(world):
     return {
         "registration": world.extra["registration"].pk,
@@ -62,6 +72,13 @@ MATRIX = {
     "events:correct": Case(
         expect=_organisers(302), setup=[_event], kwargs=_slug, method="post", data=_correction
     ),
+    "events:edit": Case(expect=_organisers(), setup=[_event], kwargs=_slug),
+    "events:programme": Case(expect=_organisers(), setup=[_event], kwargs=_slug),
+    "events:session": Case(expect=_organisers(), setup=[_event], kwargs=_session),
+    "events:categories": Case(expect=_organisers(), setup=[_event], kwargs=_slug),
+    "events:category": Case(expect=_organisers(), setup=[_event], kwargs=_category),
+    "events:questions": Case(expect=_organisers(), setup=[_event], kwargs=_slug),
+    "events:staff": Case(expect=_organisers(), setup=[_event], kwargs=_slug),
     "events:checkin_index": Case(expect=only([COORD, MANAGER]), setup=[_event]),
     "events:checkin": Case(expect=_organisers(), setup=[_event], kwargs=_list),
     "events:checkin_counts": Case(expect=_organisers(), setup=[_event], kwargs=_list),

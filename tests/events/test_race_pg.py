@@ -87,3 +87,43 @@ def test_one_nonce_sent_twice_at_once_gets_one_answer():
     results, errors = _race(4, lambda i: redeem(day1, secret=secret, nonce="one"))
     assert not errors, errors
     assert all(r == results[0] for r in results) and results[0]["status"] == "ok"
+
+
+def test_lowering_the_seats_while_people_register_never_oversells():
+    """The organiser lowers a category from 20 seats to 8 while 20 people register: the quota
+    change is refused if more than 8 are taken at that moment, otherwise at most 8 confirm —
+    never more seats taken than the quota, and the counter matches the registrations."""
+    from ostoja.events.services import EventError, editing
+
+    event, category, _ = conference(seats=20)
+
+    def work(i):
+        if i == 0:
+            try:
+                return editing.update_category(category, actor=None, version=0, quota=8)
+            except EventError as exc:
+                return exc.code
+        return register(event=event, category=category, name=f"P{i}", email=f"p{i}@example.com")[0]
+
+    results, errors = _race(21, work)
+    assert not errors, errors
+    category.refresh_from_db()
+    confirmed = Registration.objects.filter(category=category, status="confirmed").count()
+    assert category.taken == confirmed <= category.quota
+    if results[0] == "quota_below_taken":
+        assert category.quota == 20
+    else:
+        assert category.quota == 8 and confirmed == 8
+        assert Registration.objects.filter(category=category, status="waiting").count() == 12
+
+
+def test_two_organisers_save_the_same_version_once():
+    from ostoja.events.services import editing
+
+    event, _, (w1, _) = conference()
+    results, errors = _race(
+        2, lambda i: editing.update_session(w1, actor=None, version=0, room=f"Sala {i}")
+    )
+    assert len(errors) == 1 and isinstance(errors[0], editing.Stale), errors
+    w1.refresh_from_db()
+    assert w1.version == 1 and w1.room in ("Sala 0", "Sala 1")

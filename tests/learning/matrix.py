@@ -30,6 +30,19 @@ def _enrolled(world):
     world.extra["enrolment"] = services.enrol(world.extra["edition"], user, actor=user)
 
 
+def _offered(world):
+    """The network member waits in a full cohort of one; the place frees and is offered."""
+    from ostoja.learning import services
+    from tests.learning.helpers import edition, professional
+
+    world.extra["edition"] = ed = edition(capacity=1)
+    first = professional()
+    services.enrol(ed, first, actor=first)
+    user = world.users[MEMBER]
+    world.extra["enrolment"] = services.enrol(ed, user, actor=user)
+    services.withdraw(ed.enrolments.get(user=first), actor=first)
+
+
 def _graduate(world):
     from tests.learning.helpers import graduate
 
@@ -114,6 +127,17 @@ MATRIX = {
         expect=_roles(MEMBER=302, MANAGER=404, COORD=404),
         method="post",
         setup=[_enrolled],
+        kwargs=_edition_pk,
+    ),
+    # The sessions as .ics: the cohort's participants and those who run the edition; another
+    # professional (not in the cohort) gets 404.
+    "learning:edition_ics": Case(
+        expect=_roles(MEMBER=200, MANAGER=404, COORD=200), setup=[_enrolled], kwargs=_edition_pk
+    ),
+    "learning:accept_offer": Case(
+        expect=_roles(MEMBER=302, MANAGER=404, COORD=404),
+        method="post",
+        setup=[_offered],
         kwargs=_edition_pk,
     ),
     "learning:edition_manage": Case(expect=only([COORD]), setup=[_edition], kwargs=_edition_pk),

@@ -22,6 +22,12 @@ def test_demo_data_is_complete_and_idempotent():
     assert Course.objects.count() == 1
     current = Edition.objects.get(state=Edition.State.OPEN)
     assert current.enrolments.filter(state=Enrolment.State.ENROLLED).count() == 3
+    # The cohort is full; when a place frees, the person waiting gets a time-limited offer.
+    waiting = current.enrolments.get(state=Enrolment.State.WAITING)
+    leaver = current.enrolments.filter(state=Enrolment.State.ENROLLED).first()
+    assert services.withdraw(leaver, actor=leaver.user) == waiting
+    waiting.refresh_from_db()
+    assert waiting.state == Enrolment.State.OFFERED and waiting.offer_expires_at
     graduate = Enrolment.objects.get(state=Enrolment.State.COMPLETED)
     assert Certificate.objects.get(code=graduate.certificate_code).valid_until is not None
     assert services.is_eligible(graduate.user)

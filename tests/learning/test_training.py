@@ -28,11 +28,11 @@ def test_enrolment_fills_the_cohort_then_the_waiting_list_in_order():
     # Twice: refused, nothing changes.
     with pytest.raises(Conflict):
         services.enrol(ed, a, actor=a)
-    # A place frees: the first waiting moves up, not the second.
-    moved = services.withdraw(Enrolment.objects.get(edition=ed, user=a), actor=a)
-    assert moved.user == c
+    # A place frees: the first waiting is offered it (for a limited time), not the second.
+    offered = services.withdraw(Enrolment.objects.get(edition=ed, user=a), actor=a)
+    assert offered.user == c and offered.state == "offered"
     assert Enrolment.objects.get(edition=ed, user=d).state == "waiting"
-    assert AuditEntry.objects.filter(action="learning.enrolment.promoted").count() == 1
+    assert AuditEntry.objects.filter(action="learning.enrolment.offered").count() == 1
 
 
 def test_only_professionals_of_member_organisations_enrol():

@@ -75,6 +75,7 @@ def test_the_platforms_jobs_are_discovered_with_their_schedules():
             "ostoja.newsletter",
         ),
         "events_expire_offers": ("events_expire_offers", "*/10 * * * *", "ostoja.events"),
+        "learning_expire_offers": ("learning_expire_offers", "*/10 * * * *", "ostoja.learning"),
         "events_retention": ("events_retention", "50 3 * * *", "ostoja.events"),
         "positions_suggest_dates": ("positions_suggest_dates", "0 8 * * *", "ostoja.positions"),
         "pact_reminders": ("pact_reminders", "0 8 * * *", "ostoja.pact"),

@@ -188,6 +188,12 @@ def seed_demo(stdout) -> None:
             workshops=[workshops[workshop]] if workshop is not None else [],
         )
         secrets.append(secret)
+    # A member of the partnership helps at the entrance (check-in staff, this event only).
+    from django.contrib.auth import get_user_model
+
+    helper = get_user_model().objects.filter(email="czlonek@demo.ostoja.invalid").first()
+    if helper is not None:
+        event.checkin_staff.add(helper)
     day1_list = event.checkin_lists.get(day=d1, session__isnull=True)
     redeem(day1_list, secret=secrets[0], gate="Wejście główne (demo)")
     webinar_day = timezone.localdate() + dt.timedelta(days=21)

@@ -4,7 +4,9 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from .concurrency import DATETIME_FORMAT, VersionedForm
 from .models import EventKind, QuestionKind, SessionKind, Visibility
+from .services.editing import EVENT_FIELDS as EDIT_EVENT_FIELDS
 
 
 class RegistrationForm(forms.Form):
@@ -135,3 +137,140 @@ class MoveForm(forms.Form):
     registration = forms.IntegerField(widget=forms.HiddenInput)
     new_rank = forms.IntegerField(label=_("New place"), min_value=1)
     reason = forms.CharField(label=_("Reason (kept in the log)"), max_length=1000)
+
+
+# --- the organiser's edit forms (see concurrency.py for the version and snapshot) ------------
+
+
+def _when(label):
+    return forms.DateTimeField(
+        label=label,
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format=DATETIME_FORMAT),
+    )
+
+
+class EventEditForm(VersionedForm):
+    TRACKED = EDIT_EVENT_FIELDS
+
+    title = forms.CharField(label=_("Title"), max_length=200)
+    kind = forms.ChoiceField(label=_("Kind"), choices=EventKind.choices)
+    starts_at = _when(_("Starts"))
+    ends_at = _when(_("Ends"))
+    venue = forms.CharField(label=_("Venue"), max_length=300, required=False)
+    online_url = forms.URLField(
+        label=_("Online link"), max_length=500, required=False, assume_scheme="https"
+    )
+    visibility = forms.ChoiceField(label=_("Who may see and register"), choices=Visibility.choices)
+    description = forms.CharField(
+        label=_("Description (Markdown)"), required=False, widget=forms.Textarea, max_length=20000
+    )
+    registration_open = forms.BooleanField(label=_("Registration open"), required=False)
+    offer_hours = forms.IntegerField(
+        label=_("Hours to accept a waiting-list offer"), min_value=1, max_value=24 * 30
+    )
+
+    def service_fields(self) -> dict:
+        return {f: self.cleaned_data[f] for f in self.TRACKED}
+
+
+class SessionForm(VersionedForm):
+    TRACKED = (
+        "title",
+        "kind",
+        "starts_at",
+        "ends_at",
+        "room",
+        "capacity",
+        "hours",
+        "speakers",
+    )
+
+    title = forms.CharField(label=_("Title"), max_length=300)
+    kind = forms.ChoiceField(label=_("Kind"), choices=SessionKind.choices)
+    starts_at = _when(_("Starts"))
+    ends_at = _when(_("Ends"))
+    room = forms.CharField(label=_("Room"), max_length=120, required=False)
+    capacity = forms.IntegerField(
+        label=_("Capacity (workshops)"),
+        min_value=1,
+        max_value=100000,
+        required=False,
+        help_text=_("Each workshop has its own number of seats and its own waiting list."),
+    )
+    hours = forms.DecimalField(
+        label=_("Hours counted on certificates"),
+        min_value=0,
+        max_value=24,
+        max_digits=4,
+        decimal_places=1,
+        initial=0,
+    )
+    speakers = forms.ModelMultipleChoiceField(
+        label=_("Speakers"),
+        queryset=None,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+
+    def __init__(self, *args, event, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["speakers"].queryset = event.speakers.all()
+
+    def service_fields(self) -> dict:
+        data = {f: self.cleaned_data[f] for f in self.TRACKED}
+        data["speakers"] = list(data["speakers"])
+        return data
+
+
+class SpeakerForm(forms.Form):
+    name = forms.CharField(label=_("Speaker's name"), max_length=200)
+    affiliation = forms.CharField(label=_("Affiliation"), max_length=200, required=False)
+    country = forms.CharField(label=_("Country (two letters)"), max_length=2, initial="PL")
+
+
+class CategoryForm(VersionedForm):
+    TRACKED = ("name", "quota", "per_organisation_limit", "requires_approval", "members_only")
+
+    name = forms.CharField(label=_("Name"), max_length=120)
+    quota = forms.IntegerField(label=_("Seats"), min_value=1, max_value=100000)
+    per_organisation_limit = forms.IntegerField(
+        label=_("Seats per organisation (optional)"),
+        min_value=1,
+        max_value=100000,
+        required=False,
+    )
+    requires_approval = forms.BooleanField(
+        label=_("The organiser approves each registration"), required=False
+    )
+    members_only = forms.BooleanField(label=_("For partnership members only"), required=False)
+
+    def service_fields(self) -> dict:
+        return {f: self.cleaned_data[f] for f in self.TRACKED}
+
+
+class QuestionForm(forms.Form):
+    label = forms.CharField(label=_("Question"), max_length=300)
+    kind = forms.ChoiceField(label=_("Kind of answer"), choices=QuestionKind.choices)
+    options = forms.CharField(
+        label=_("Options (one per line, for “one of the options”)"),
+        required=False,
+        max_length=5000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+    required = forms.BooleanField(label=_("An answer is required"), required=False)
+    purpose = forms.CharField(
+        label=_("Why we ask (shown to the person registering)"), max_length=300, required=False
+    )
+    sensitive = forms.BooleanField(
+        label=_("Accessibility or dietary (organiser only, deleted after the event)"),
+        required=False,
+    )
+
+    def service_fields(self) -> dict:
+        data = dict(self.cleaned_data)
+        data["options"] = [line for line in data["options"].splitlines() if line.strip()]
+        return data
+
+
+class StaffForm(forms.Form):
+    email = forms.EmailField(label=_("E-mail address of their account"), max_length=254)

@@ -67,6 +67,8 @@ class Event(models.Model):
         settings.AUTH_USER_MODEL, blank=True, related_name="+", verbose_name=_("check-in staff")
     )
     sensitive_deleted_at = models.DateTimeField(null=True, blank=True, editable=False)
+    # Optimistic concurrency: raised by each save of the organiser's edit form.
+    version = models.PositiveIntegerField(default=0, editable=False)
     anonymised_at = models.DateTimeField(null=True, blank=True, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
 
@@ -131,6 +133,7 @@ class Session(models.Model):
     hours = models.DecimalField(
         _("hours counted on certificates"), max_digits=4, decimal_places=1, default=0
     )
+    version = models.PositiveIntegerField(default=0, editable=False)
 
     class Meta:
         ordering = ["starts_at", "room"]
@@ -166,6 +169,7 @@ class TicketCategory(models.Model):
     )
     members_only = models.BooleanField(_("for partnership members only"), default=False)
     position = models.PositiveIntegerField(default=0)
+    version = models.PositiveIntegerField(default=0, editable=False)
 
     class Meta:
         ordering = ["position", "pk"]

@@ -28,3 +28,19 @@ SENTENCES = {
     ),
     "events.retention.anonymised": _("Participants' personal data anonymised (retention)"),
 }
+SENTENCES.update(
+    {
+        "events.event.updated": _("Event details changed"),
+        "events.session.created": _("Session added to the programme"),
+        "events.session.updated": _("Session of the programme changed"),
+        "events.session.deleted": _("Session removed from the programme"),
+        "events.speaker.added": _("Speaker added to the event"),
+        "events.category.created": _("Ticket category added"),
+        "events.category.updated": _("Ticket category changed"),
+        "events.category.deleted": _("Ticket category removed"),
+        "events.question.created": _("Registration question added"),
+        "events.question.deleted": _("Registration question removed"),
+        "events.staff.added": _("Person added to the event's check-in staff"),
+        "events.staff.removed": _("Person removed from the event's check-in staff"),
+    }
+)

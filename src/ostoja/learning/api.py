@@ -53,7 +53,9 @@ def open_editions(request):
                 "starts_on": e.starts_on,
                 "ends_on": e.ends_on,
                 "capacity": e.capacity,
-                "places_taken": states.count(Enrolment.State.ENROLLED),
+                # An offered place is held for the person it is offered to.
+                "places_taken": states.count(Enrolment.State.ENROLLED)
+                + states.count(Enrolment.State.OFFERED),
                 "waiting": states.count(Enrolment.State.WAITING),
                 "min_attendance_percent": e.min_attendance_percent,
                 "requires_assessment": e.requires_assessment,

@@ -11,6 +11,11 @@ SENTENCES = {
     "learning.enrolment.created": _("Enrolled in a training edition"),
     "learning.enrolment.withdrawn": _("Withdrawn from a training edition"),
     "learning.enrolment.promoted": _("Moved from the waiting list into the cohort"),
+    "learning.enrolment.offered": _(
+        "Place in a training edition offered to the next person waiting"
+    ),
+    "learning.enrolment.offer_accepted": _("Offered place in a training edition accepted"),
+    "learning.enrolment.offer_expired": _("Offer of a place in a training edition expired"),
     "learning.attendance.marked": _("Training attendance marked"),
     "learning.assessment.recorded": _("Final assessment recorded"),
     "learning.enrolment.completed": _("Training completed, certificate issued"),

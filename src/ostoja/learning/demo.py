@@ -54,6 +54,7 @@ TRAINEES = [
     ("absolwentka@demo.ostoja.invalid", "Olga Absolwentka"),
     ("kursantka@demo.ostoja.invalid", "Kamila Kursantka"),
     ("praktyk@demo.ostoja.invalid", "Paweł Praktyk"),
+    ("oczekujaca@demo.ostoja.invalid", "Wanda Oczekująca"),
 ]
 DEMO_LOGINS = [
     (Role.NETWORK_MEMBER, "absolwentka@demo.ostoja.invalid"),
@@ -165,8 +166,9 @@ def seed_demo(stdout) -> None:
             ends_at=_at(day, 15),
             place="https://wideo.example.org/szkolenie-demo",
         )
-    for user in [*trainees[1:], member]:
-        if user is not None and permissions.can_enrol(user):
+    cohort = [trainees[1], trainees[2], member or trainees[3]]
+    for user in dict.fromkeys([*cohort, trainees[3]]):  # the last one waits for a place
+        if permissions.can_enrol(user):
             services.enrol(current, user, actor=user)
 
     # A supervision group for the graduates; Olga has a place.

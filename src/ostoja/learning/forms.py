@@ -96,6 +96,13 @@ class EditionForm(forms.Form):
     requires_assessment = forms.BooleanField(
         label=_("A passed final assessment is needed"), required=False, initial=True
     )
+    offer_hours = forms.IntegerField(
+        label=_("Hours to take a place offered from the waiting list"),
+        min_value=1,
+        max_value=24 * 30,
+        initial=48,
+        help_text=_("When a place frees, the next person waiting has this long to take it."),
+    )
     trainers = forms.ModelMultipleChoiceField(
         label=_("Trainers"),
         queryset=_users_flagged("is_trainer"),

@@ -13,4 +13,14 @@ JOBS = [
             "day before it (once; the e-mail carries the time, never the subject)."
         ),
     },
+    {
+        "name": "learning_expire_offers",
+        "command": "learning_expire_offers",
+        "args": [],
+        "cron": "*/10 * * * *",
+        "description": gettext_noop(
+            "Expires offers of places in training editions whose time is up and offers each "
+            "place to the next person on the waiting list."
+        ),
+    },
 ]

@@ -100,6 +100,9 @@ class Edition(models.Model):
     )
     trainers = models.ManyToManyField(USER, related_name="trained_editions", blank=True)
     state = models.CharField(max_length=16, choices=State.choices, default=State.OPEN)
+    offer_hours = models.PositiveSmallIntegerField(
+        _("hours to accept a place offered from the waiting list"), default=48
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -167,6 +170,8 @@ class Enrolment(models.Model):
     class State(models.TextChoices):
         ENROLLED = "enrolled", _("in the cohort")
         WAITING = "waiting", _("on the waiting list")
+        OFFERED = "offered", _("offered a place")
+        OFFER_EXPIRED = "offer_expired", _("offer of a place expired")
         WITHDRAWN = "withdrawn", _("withdrawn")
         COMPLETED = "completed", pgettext_lazy("enrolment state", "completed")
         NOT_COMPLETED = "not_completed", _("did not complete")
@@ -176,6 +181,8 @@ class Enrolment(models.Model):
     state = models.CharField(max_length=16, choices=State.choices)
     # Arrival order on the waiting list (and in the cohort); assigned under the edition's lock.
     position = models.PositiveIntegerField(default=0)
+    # Set while a place freed in the cohort is offered to this person (state OFFERED).
+    offer_expires_at = models.DateTimeField(null=True, blank=True)
     assessment_passed = models.BooleanField(null=True, blank=True)
     completed_at = models.DateTimeField(null=True, blank=True)
     certificate_code = models.CharField(max_length=16, blank=True)

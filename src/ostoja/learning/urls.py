@@ -9,7 +9,9 @@ urlpatterns = [
     # training
     path("learning/editions/new/", views.edition_new, name="edition_new"),
     path("learning/editions/<int:pk>/", views.edition, name="edition"),
+    path("learning/editions/<int:pk>/sessions.ics", views.edition_ics, name="edition_ics"),
     path("learning/editions/<int:pk>/enrol/", views.enrol, name="enrol"),
+    path("learning/editions/<int:pk>/accept/", views.accept_offer, name="accept_offer"),
     path("learning/editions/<int:pk>/withdraw/", views.withdraw, name="withdraw"),
     path("learning/editions/<int:pk>/manage/", views.edition_manage, name="edition_manage"),
     path("learning/editions/<int:pk>/sessions/", views.session_add, name="session_add"),

@@ -137,6 +137,7 @@ def edition_new(request):
                 min_attendance_percent=d["min_attendance_percent"],
                 requires_assessment=d["requires_assessment"],
                 trainers=d["trainers"],
+                offer_hours=d["offer_hours"],
             )
         except LearningError as exc:
             _form_error(form, exc)
@@ -156,7 +157,9 @@ def _edition(pk) -> Edition:
 def edition(request, pk):
     edition = _edition(pk)
     mine = Enrolment.objects.filter(edition=edition, user=request.user).first()
-    summary = services.attendance_summary(mine) if mine and mine.state != "withdrawn" else None
+    summary = (
+        services.attendance_summary(mine) if mine and mine.state in PARTICIPANT_STATES else None
+    )
     certificate = (
         Certificate.objects.filter(code=mine.certificate_code).first()
         if mine and mine.certificate_code
@@ -172,13 +175,40 @@ def edition(request, pk):
             "certificate": certificate,
             "can_enrol": permissions.can_enrol(request.user),
             "can_run": permissions.can_run_edition(request.user, edition),
-            "taken": edition.enrolments.exclude(
-                state__in=[Enrolment.State.WAITING, Enrolment.State.WITHDRAWN]
+            "taken": edition.enrolments.filter(
+                state__in=[*PARTICIPANT_STATES, Enrolment.State.OFFERED]
             ).count(),
             "waiting": edition.enrolments.filter(state=Enrolment.State.WAITING).count(),
             "sessions": edition.sessions.select_related("module"),
+            "participant_states": [str(s) for s in PARTICIPANT_STATES],
         },
     )
+
+
+#: Enrolment states whose holder is a participant of the edition (the calendar is theirs).
+PARTICIPANT_STATES = (
+    Enrolment.State.ENROLLED,
+    Enrolment.State.COMPLETED,
+    Enrolment.State.NOT_COMPLETED,
+)
+
+
+@require_GET
+@permission_required(permissions.can_use_learning)
+def edition_ics(request, pk):
+    """The edition's sessions as .ics, for its participants (and those who run it)."""
+    edition = _edition(pk)
+    participant = Enrolment.objects.filter(
+        edition=edition, user=request.user, state__in=PARTICIPANT_STATES
+    ).exists()
+    if not (participant or permissions.can_run_edition(request.user, edition)):
+        raise Http404
+    response = HttpResponse(
+        ics.edition_calendar(edition), content_type="text/calendar; charset=utf-8"
+    )
+    response["Content-Disposition"] = f'attachment; filename="training-{edition.pk}.ics"'
+    response["Cache-Control"] = "no-store"
+    return response
 
 
 @require_POST
@@ -193,6 +223,20 @@ def enrol(request, pk):
         messages.info(request, _("The cohort is full: you are on the waiting list."))
     else:
         messages.success(request, _("You are enrolled."))
+    return redirect("learning:edition", pk=edition.pk)
+
+
+@require_POST
+@permission_required(permissions.can_use_learning)
+def accept_offer(request, pk):
+    """The person takes the place offered to them from the waiting list."""
+    edition = _edition(pk)
+    enrolment = get_object_or_404(Enrolment, edition=edition, user=request.user)
+    try:
+        services.accept_offer(enrolment, actor=request.user)
+    except LearningError as exc:
+        return _refused(request, exc, back=reverse("learning:edition", args=[edition.pk]))
+    messages.success(request, _("You are enrolled."))
     return redirect("learning:edition", pk=edition.pk)
 
 
@@ -222,7 +266,7 @@ def edition_manage(request, pk):
     edition = _runner_edition(request, pk)
     sessions = list(edition.sessions.select_related("module"))
     cohort = list(
-        edition.enrolments.exclude(state__in=[Enrolment.State.WITHDRAWN, Enrolment.State.WAITING])
+        edition.enrolments.filter(state__in=PARTICIPANT_STATES)
         .select_related("user")
         .order_by("user__full_name", "user__email")
     )
@@ -237,9 +281,11 @@ def edition_manage(request, pk):
             "edition": edition,
             "sessions": [(s, [(e, marks.get((s.pk, e.pk))) for e in cohort]) for s in sessions],
             "rows": rows,
-            "waiting": edition.enrolments.filter(state=Enrolment.State.WAITING).select_related(
-                "user"
-            ),
+            "waiting": edition.enrolments.filter(
+                state__in=[Enrolment.State.OFFERED, Enrolment.State.WAITING]
+            )
+            .select_related("user")
+            .order_by("position", "pk"),
             "session_form": forms.SessionForm(),
         },
     )

@@ -8,14 +8,13 @@ audited (reordering only with a reason, kept in :class:`~ostoja.events.models.Qu
 
 from __future__ import annotations
 
-import datetime as dt
-
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from ostoja.audit.services import log_action
 
+from .. import offers
 from ..models import (
     BookingStatus,
     QueueChange,
@@ -32,7 +31,7 @@ CANDIDATES = 200  # waiting people examined for one seat (per-organisation limit
 
 
 def _offer_deadline(event, now=None):
-    return (now or timezone.now()) + dt.timedelta(hours=event.offer_hours or 48)
+    return offers.deadline(event.offer_hours, now)
 
 
 def pass_category_seat(category: TicketCategory, leaver_organisation=None):
@@ -130,7 +129,7 @@ def accept_offer(registration: Registration, *, now=None) -> Registration:
             raise EventError(
                 _("There is no open offer for this registration."), code="no_offer", status=409
             )
-        expired = registration.offer_expires_at and registration.offer_expires_at <= now
+        expired = offers.is_expired(registration.offer_expires_at, now)
         if expired:
             _expire_registration(registration)
         else:
@@ -164,7 +163,7 @@ def accept_workshop_offer(booking: WorkshopBooking, *, now=None) -> WorkshopBook
             raise EventError(
                 _("There is no open offer for this workshop."), code="no_offer", status=409
             )
-        expired = booking.offer_expires_at and booking.offer_expires_at <= now
+        expired = offers.is_expired(booking.offer_expires_at, now)
         if expired:
             _expire_booking(booking)
         else:
@@ -182,34 +181,47 @@ def accept_workshop_offer(booking: WorkshopBooking, *, now=None) -> WorkshopBook
     return booking
 
 
+def _expire_registration_due(pk: int, now) -> bool:
+    registration = Registration.objects.select_for_update().get(pk=pk)
+    if registration.status != RegistrationStatus.OFFERED:
+        return False  # accepted or cancelled meanwhile
+    if not offers.is_expired(registration.offer_expires_at, now):
+        return False
+    _expire_registration(registration)
+    return True
+
+
+def _expire_booking_due(pk: int, now) -> bool:
+    booking = (
+        WorkshopBooking.objects.select_for_update().select_related("session__day__event").get(pk=pk)
+    )
+    if booking.status != BookingStatus.OFFERED or not offers.is_expired(
+        booking.offer_expires_at, now
+    ):
+        return False
+    _expire_booking(booking)
+    return True
+
+
 def expire_offers(*, now=None) -> dict:
     """Expire offers whose time is up; each seat passes to the next person (scheduled job)."""
     now = now or timezone.now()
-    counts = {"registrations": 0, "workshops": 0}
-    for pk in Registration.objects.filter(
-        status=RegistrationStatus.OFFERED, offer_expires_at__lte=now
-    ).values_list("pk", flat=True):
-        with transaction.atomic():
-            registration = Registration.objects.select_for_update().get(pk=pk)
-            if (
-                registration.status == RegistrationStatus.OFFERED
-                and registration.offer_expires_at <= now
-            ):
-                _expire_registration(registration)
-                counts["registrations"] += 1
-    for pk in WorkshopBooking.objects.filter(
-        status=BookingStatus.OFFERED, offer_expires_at__lte=now
-    ).values_list("pk", flat=True):
-        with transaction.atomic():
-            booking = (
-                WorkshopBooking.objects.select_for_update()
-                .select_related("session__day__event")
-                .get(pk=pk)
-            )
-            if booking.status == BookingStatus.OFFERED and booking.offer_expires_at <= now:
-                _expire_booking(booking)
-                counts["workshops"] += 1
-    return counts
+    return {
+        "registrations": offers.expire_due(
+            Registration.objects.filter(
+                status=RegistrationStatus.OFFERED, offer_expires_at__lte=now
+            ).values_list("pk", flat=True),
+            _expire_registration_due,
+            now=now,
+        ),
+        "workshops": offers.expire_due(
+            WorkshopBooking.objects.filter(
+                status=BookingStatus.OFFERED, offer_expires_at__lte=now
+            ).values_list("pk", flat=True),
+            _expire_booking_due,
+            now=now,
+        ),
+    }
 
 
 def waiting_list(category: TicketCategory):

@@ -25,12 +25,14 @@ from .supervision import (  # noqa: F401
     read_notes,
 )
 from .training import (  # noqa: F401
+    accept_offer,
     add_session,
     attendance_summary,
     close_edition,
     create_edition,
     enrol,
     evaluate_completion,
+    expire_offers,
     mark_attendance,
     record_assessment,
     withdraw,

@@ -10,12 +10,13 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import Max
 from django.urls import reverse
-from django.utils import timezone, translation
+from django.utils import formats, timezone, translation
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from ostoja.audit.services import log_action
 from ostoja.certificates.models import Certificate
+from ostoja.events import offers
 from ostoja.outbox.services import enqueue_email
 
 from .. import permissions
@@ -23,7 +24,11 @@ from ..models import Attendance, Course, Edition, Enrolment, Module, TrainingSes
 from ..signals import training_completed
 from .errors import Conflict, LearningError, NotAllowed
 
-ACTIVE = (Enrolment.State.ENROLLED, Enrolment.State.WAITING)
+#: States that hold a place in the cohort (an offered place is held for the person).
+HOLDS_PLACE = (Enrolment.State.ENROLLED, Enrolment.State.OFFERED)
+ACTIVE = (*HOLDS_PLACE, Enrolment.State.WAITING)
+#: States after which the person may enrol again.
+ENDED = (Enrolment.State.WITHDRAWN, Enrolment.State.OFFER_EXPIRED)
 
 
 def _check_runner(actor, edition) -> None:
@@ -56,6 +61,7 @@ def create_edition(
     min_attendance_percent: int = 80,
     requires_assessment: bool = True,
     trainers=(),
+    offer_hours: int = 48,
 ) -> Edition:
     """A new edition (cycle) of a course; the course is created when ``course`` is None."""
     if actor is not None and not permissions.can_manage_training(actor):
@@ -67,6 +73,8 @@ def create_edition(
         errors.append(_("The cohort has between 1 and 10,000 places."))
     if not 0 <= min_attendance_percent <= 100:
         errors.append(_("Attendance is a percentage between 0 and 100."))
+    if not 1 <= offer_hours <= 24 * 30:
+        errors.append(_("A place is offered for 1 to 720 hours."))
     if certificate_valid_months is not None and not 1 <= certificate_valid_months <= 240:
         errors.append(_("A certificate is valid for 1 to 240 months (or leave it empty)."))
     if course is None and not course_title.strip():
@@ -89,6 +97,7 @@ def create_edition(
         capacity=capacity,
         min_attendance_percent=min_attendance_percent,
         requires_assessment=requires_assessment,
+        offer_hours=offer_hours,
     )
     trainers = list(trainers)
     if any(not permissions.is_trainer(t) for t in trainers):
@@ -105,6 +114,7 @@ def create_edition(
             "capacity": capacity,
             "min_attendance_percent": min_attendance_percent,
             "requires_assessment": requires_assessment,
+            "offer_hours": offer_hours,
             "trainers": [t.pk for t in trainers],
         },
     )
@@ -159,14 +169,14 @@ def enrol(edition: Edition, user, *, actor) -> Enrolment:
     existing = Enrolment.objects.filter(edition=edition, user=user).first()
     if existing and existing.state in ACTIVE:
         raise Conflict(_("You are already enrolled in this edition."), code="already_enrolled")
-    if existing and existing.state != Enrolment.State.WITHDRAWN:
+    if existing and existing.state not in ENDED:
         raise Conflict(_("You have already taken part in this edition."), code="already_done")
-    taken = edition.enrolments.filter(state=Enrolment.State.ENROLLED).count()
+    taken = edition.enrolments.filter(state__in=HOLDS_PLACE).count()
     state = Enrolment.State.ENROLLED if taken < edition.capacity else Enrolment.State.WAITING
     position = (edition.enrolments.aggregate(m=Max("position"))["m"] or 0) + 1
     if existing:
-        existing.state, existing.position = state, position
-        existing.save(update_fields=["state", "position"])
+        existing.state, existing.position, existing.offer_expires_at = state, position, None
+        existing.save(update_fields=["state", "position", "offer_expires_at"])
         enrolment = existing
     else:
         try:
@@ -187,32 +197,180 @@ def enrol(edition: Edition, user, *, actor) -> Enrolment:
 
 @transaction.atomic
 def withdraw(enrolment: Enrolment, *, actor) -> Enrolment | None:
-    """Leave the cohort or the waiting list; a freed place goes to the first one waiting.
-    Returns the enrolment that moved up, if any."""
+    """Leave the cohort or the waiting list, or decline an offered place. A freed place is
+    offered to the first one waiting (time-limited, see ``offers``). Returns the enrolment
+    that got the offer, if any."""
     edition = Edition.objects.select_for_update().get(pk=enrolment.edition_id)
     enrolment = Enrolment.objects.get(pk=enrolment.pk)
     if actor is not None and actor.pk != enrolment.user_id:
         _check_runner(actor, edition)
     if enrolment.state not in ACTIVE:
         raise LearningError(_("This enrolment is no longer active."), code="not_active", status=409)
-    freed = enrolment.state == Enrolment.State.ENROLLED
+    freed = enrolment.state in HOLDS_PLACE
+    declined = enrolment.state == Enrolment.State.OFFERED
     enrolment.state = Enrolment.State.WITHDRAWN
-    enrolment.save(update_fields=["state"])
+    enrolment.offer_expires_at = None
+    enrolment.save(update_fields=["state", "offer_expires_at"])
     log_action(
-        "learning.enrolment.withdrawn", actor=actor, target=enrolment, data={"edition": edition.pk}
+        "learning.enrolment.withdrawn",
+        actor=actor,
+        target=enrolment,
+        data={"edition": edition.pk, "declined_offer": declined},
     )
-    if not freed or edition.state == Edition.State.CLOSED:
+    if not freed:
+        return None
+    return _offer_place(edition)
+
+
+def _offer_place(edition: Edition) -> Enrolment | None:
+    """A place of ``edition`` (locked by the caller) is free: offer it to the first one
+    waiting, for ``edition.offer_hours``. Nothing while the edition is closed or full."""
+    if edition.state == Edition.State.CLOSED:
+        return None
+    if edition.enrolments.filter(state__in=HOLDS_PLACE).count() >= edition.capacity:
         return None
     nxt = (
-        edition.enrolments.filter(state=Enrolment.State.WAITING).order_by("position", "pk").first()
+        edition.enrolments.filter(state=Enrolment.State.WAITING)
+        .select_related("user", "edition__course")
+        .order_by("position", "pk")
+        .first()
     )
-    if nxt:
-        nxt.state = Enrolment.State.ENROLLED
-        nxt.save(update_fields=["state"])
-        log_action(
-            "learning.enrolment.promoted", actor=None, target=nxt, data={"edition": edition.pk}
-        )
+    if nxt is None:
+        return None
+    nxt.state = Enrolment.State.OFFERED
+    nxt.offer_expires_at = offers.deadline(edition.offer_hours)
+    nxt.save(update_fields=["state", "offer_expires_at"])
+    log_action(
+        "learning.enrolment.offered",
+        actor=None,
+        target=nxt,
+        data={"edition": edition.pk, "expires": nxt.offer_expires_at.isoformat()},
+    )
+    _mail_offer(nxt)
     return nxt
+
+
+def _expire_offer(enrolment: Enrolment, edition: Edition) -> Enrolment | None:
+    enrolment.state = Enrolment.State.OFFER_EXPIRED
+    enrolment.offer_expires_at = None
+    enrolment.save(update_fields=["state", "offer_expires_at"])
+    log_action(
+        "learning.enrolment.offer_expired",
+        actor=None,
+        target=enrolment,
+        data={"edition": edition.pk},
+    )
+    _mail_offer_expired(enrolment)
+    return _offer_place(edition)
+
+
+def accept_offer(enrolment: Enrolment, *, actor, now=None) -> Enrolment:
+    """The person takes the place offered to them, before the offer expires (410 after)."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        edition = Edition.objects.select_for_update().get(pk=enrolment.edition_id)
+        enrolment = Enrolment.objects.select_related("user").get(pk=enrolment.pk)
+        if actor is not None and actor.pk != enrolment.user_id:
+            raise NotAllowed(_("Only the person offered the place can take it."), code="forbidden")
+        if enrolment.state != Enrolment.State.OFFERED:
+            raise Conflict(_("There is no open offer of a place for you."), code="no_offer")
+        expired = offers.is_expired(enrolment.offer_expires_at, now)
+        if expired:
+            _expire_offer(enrolment, edition)
+        else:
+            enrolment.state = Enrolment.State.ENROLLED
+            enrolment.offer_expires_at = None
+            enrolment.save(update_fields=["state", "offer_expires_at"])
+            log_action(
+                "learning.enrolment.offer_accepted",
+                actor=actor,
+                target=enrolment,
+                data={"edition": edition.pk},
+            )
+    if expired:
+        # Raised after the commit: the expiry and the offer to the next person stand.
+        raise LearningError(
+            _("This offer has expired and the place went to the next person waiting."),
+            code="offer_expired",
+            status=410,
+        )
+    return enrolment
+
+
+def _expire_due(pk: int, now) -> bool:
+    enrolment = Enrolment.objects.select_related("user").get(pk=pk)
+    edition = Edition.objects.select_for_update().get(pk=enrolment.edition_id)
+    enrolment.refresh_from_db()  # re-read under the edition's lock
+    if enrolment.state != Enrolment.State.OFFERED:
+        return False
+    if not offers.is_expired(enrolment.offer_expires_at, now):
+        return False
+    _expire_offer(enrolment, edition)
+    return True
+
+
+def expire_offers(*, now=None) -> int:
+    """Expire offers of places whose time is up; each place passes to the next person waiting
+    (the scheduled job ``learning_expire_offers``)."""
+    now = now or timezone.now()
+    due = Enrolment.objects.filter(
+        state=Enrolment.State.OFFERED, offer_expires_at__lte=now
+    ).values_list("pk", flat=True)
+    return offers.expire_due(due, _expire_due, now=now)
+
+
+def _mail_offer(enrolment: Enrolment) -> None:
+    user = enrolment.user
+    language = user.language or settings.LANGUAGE_CODE
+    with translation.override(language):
+        path = reverse("learning:edition", args=[enrolment.edition_id])
+        expires = timezone.localtime(enrolment.offer_expires_at)
+        context = {
+            "edition": str(enrolment.edition),
+            "until": formats.date_format(expires, "DATETIME_FORMAT"),
+        }
+        subject = gettext("A place for you: %(edition)s") % context
+        body = (
+            gettext(
+                "A place in %(edition)s has freed and it is offered to you, the next person on "
+                "the waiting list. Take it by %(until)s; after that it goes to the next person. "
+                "Sign in and accept (or decline) it here:"
+            )
+            % context
+            + f"\n{settings.SITE_URL}{path}\n"
+        )
+    enqueue_email(
+        dedup_key=f"learning:offer:{enrolment.pk}:{enrolment.offer_expires_at.isoformat()}",
+        to=[user.email],
+        subject=subject[:255],
+        body_text=body,
+        language=language,
+        related=enrolment,
+    )
+
+
+def _mail_offer_expired(enrolment: Enrolment) -> None:
+    user = enrolment.user
+    language = user.language or settings.LANGUAGE_CODE
+    with translation.override(language):
+        context = {"edition": str(enrolment.edition)}
+        subject = gettext("The offer of a place has expired: %(edition)s") % context
+        body = (
+            gettext(
+                "The place offered to you in %(edition)s was not taken in time and went to the "
+                "next person on the waiting list. You may enrol again while enrolment is open."
+            )
+            % context
+            + "\n"
+        )
+    enqueue_email(
+        dedup_key=f"learning:offer-expired:{enrolment.pk}:{timezone.now().isoformat()}",
+        to=[user.email],
+        subject=subject[:255],
+        body_text=body,
+        language=language,
+        related=enrolment,
+    )
 
 
 @transaction.atomic
@@ -428,7 +586,10 @@ def close_edition(edition: Edition, *, actor) -> dict:
             not_completed += 1
         else:
             completed += 1
-    edition.enrolments.filter(state=Enrolment.State.WAITING).update(state=Enrolment.State.WITHDRAWN)
+    # The waiting list ends with the edition, open offers too.
+    edition.enrolments.filter(state__in=[Enrolment.State.WAITING, Enrolment.State.OFFERED]).update(
+        state=Enrolment.State.WITHDRAWN, offer_expires_at=None
+    )
     edition.state = Edition.State.CLOSED
     edition.save(update_fields=["state"])
     log_action(
