@@ -215,7 +215,7 @@ class Service(models.Model):
     assured_date = models.DateField(_("last verified"), null=True, blank=True)
     assurer_email = models.EmailField(blank=True)
     source = models.CharField(max_length=16, choices=Source.choices, default=Source.PROVIDER)
-    published = models.BooleanField(_("published"), default=False)
+    published = models.BooleanField(pgettext_lazy("service", "published"), default=False)
     created_at = models.DateTimeField(auto_now_add=True)
     last_modified = models.DateTimeField(default=timezone.now, db_index=True)
     reminder_sent_at = models.DateTimeField(null=True, blank=True)

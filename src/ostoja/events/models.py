@@ -17,6 +17,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 def queue_stamp() -> int:
@@ -32,7 +33,7 @@ class EventKind(models.TextChoices):
 
 
 class Visibility(models.TextChoices):
-    PUBLIC = "public", _("public")
+    PUBLIC = "public", pgettext_lazy("event", "public")
     MEMBERS = "members", _("partnership members only")
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from django import forms
 from django.contrib.auth import get_user_model
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from ostoja.organisations.models import Organisation
 
@@ -117,7 +118,7 @@ class EditionForm(forms.Form):
 
 class SessionForm(forms.Form):
     module_title = forms.CharField(label=_("Module"), max_length=200, required=False)
-    title = forms.CharField(label=_("Session"), max_length=200)
+    title = forms.CharField(label=pgettext_lazy("training", "Session"), max_length=200)
     starts_at = forms.DateTimeField(label=_("Starts at"), widget=DateTimeInput)
     ends_at = forms.DateTimeField(label=_("Ends at"), widget=DateTimeInput)
     place = forms.CharField(label=_("Place or link"), max_length=300, required=False)
@@ -163,7 +164,7 @@ class ConsultationForm(ChildDataConfirmMixin):
     organisation = forms.ModelChoiceField(
         label=_("On behalf of"), queryset=Organisation.objects.none()
     )
-    topic = forms.ChoiceField(label=_("Topic"), choices=Topic.choices)
+    topic = forms.ChoiceField(label=pgettext_lazy("expertise", "Topic"), choices=Topic.choices)
     urgency = forms.ChoiceField(label=_("Urgency"), choices=ConsultationRequest.Urgency.choices)
     channel = forms.ChoiceField(
         label=_("How"), choices=ConsultationRequest.Channel.choices, widget=forms.RadioSelect

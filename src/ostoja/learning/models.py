@@ -368,7 +368,7 @@ class ConsultationRequest(models.Model):
 
     class State(models.TextChoices):
         WAITING = "waiting", _("waiting for a date or an answer")
-        BOOKED = "booked", _("booked")
+        BOOKED = "booked", pgettext_lazy("consultation", "booked")
         ANSWERED = "answered", _("answered")
         CLOSED = "closed", _("closed")
 
@@ -378,7 +378,9 @@ class ConsultationRequest(models.Model):
     )
     # Copied from the organisation when asked: statistics by voivodeship need no join.
     voivodeship = models.CharField(max_length=2, blank=True)
-    topic = models.CharField(_("topic"), max_length=20, choices=Topic.choices)
+    topic = models.CharField(
+        pgettext_lazy("expertise", "topic"), max_length=20, choices=Topic.choices
+    )
     urgency = models.CharField(
         _("urgency"), max_length=10, choices=Urgency.choices, default=Urgency.NORMAL
     )

@@ -11,7 +11,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Max
 from django.urls import reverse
 from django.utils import formats, timezone, translation
-from django.utils.translation import gettext
+from django.utils.translation import gettext, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 
 from ostoja.audit.services import log_action
@@ -134,7 +134,9 @@ def add_session(
 ) -> TrainingSession:
     _check_runner(actor, edition)
     if ends_at <= starts_at:
-        raise LearningError(_("A session ends after it starts."), code="invalid_times")
+        raise LearningError(
+            pgettext_lazy("training", "A session ends after it starts."), code="invalid_times"
+        )
     if not title.strip():
         raise LearningError(_("Give the session a title."), code="invalid")
     module = None
