@@ -140,6 +140,7 @@ def generate(n_orgs: int, n_people: int, today: dt.date, seed: int = 16) -> dict
             TOTP.activate(u, "GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ")
     expected_due: dict[int, dt.date | None] = {}
     due_orgs: set[int] = set()
+    ended_count = 0
     batch = 2000
     for offset in range(0, n_people, batch):
         people, facts = [], []
@@ -200,6 +201,7 @@ def generate(n_orgs: int, n_people: int, today: dt.date, seed: int = 16) -> dict
                 people, facts, strict=True
             ):
                 expected_due[p.pk] = due
+                ended_count += ended
                 if due and not ended and due <= today + dt.timedelta(days=30):
                     due_orgs.add(org_id)
                 for c in checks:
@@ -251,6 +253,7 @@ def generate(n_orgs: int, n_people: int, today: dt.date, seed: int = 16) -> dict
         "users": [u.pk for u in users],
         "expected_due": expected_due,
         "due_orgs": due_orgs,
+        "ended": ended_count,
         **standards,
         "seconds": time.perf_counter() - started,
     }
@@ -360,10 +363,25 @@ def measure_nightly(data: dict, today: dt.date) -> dict:
     recompute = timed(recompute=True)
     got = dict(Person.objects.values_list("id", "recheck_due"))
     wrong = sum(1 for pk, due in data["expected_due"].items() if got.get(pk) != due)
+    # Retention (the other nightly job): 37 months on, every ended engagement is past the
+    # default 36 months; the records of the people who left are deleted, nobody else's.
+    from ostoja.safeguarding import vetting
+
+    t0 = time.perf_counter()
+    call_command(
+        "safeguarding_retention",
+        today=vetting.add_months(today, 37).isoformat(),
+        stdout=StringIO(),
+    )
+    retention = time.perf_counter() - t0
+    deleted = len(data["expected_due"]) - Person.objects.count()
     return {
         "nightly_s": nightly,
         "steady_s": steady,
         "recompute_s": recompute,
+        "retention_s": retention,
+        "deleted": deleted,
+        "expected_deleted": data["ended"],
         "wrong_due_dates": wrong,
         "emails": emails,
         "expected_emails": len(data["due_orgs"]),
@@ -440,21 +458,23 @@ def report(results: dict, args) -> str:
         ("nightly_s", "nightly: re-checks due and standards reviews/confirmations, reminded"),
         ("steady_s", "nightly: the next night (nothing new)"),
         ("recompute_s", "repair: every due date recomputed from the checks"),
+        ("retention_s", "retention: records of everyone who left deleted (37 months on)"),
     ]:
         cells = [f"{r['nightly'][key]:.2f} s" for r in results.values()]
-        target = "—" if key == "recompute_s" else "< 5 s"
+        target = "—" if key in ("recompute_s", "retention_s") else "< 5 s"
         lines.append(f"| {what} | {target} | " + " | ".join(cells) + " |")
     cells = [
         f"{r['nightly']['wrong_due_dates']} wrong due dates; {r['nightly']['emails']} "
         f"e-mails for {r['nightly']['expected_emails']} organisations due; "
         f"{r['nightly']['review_emails']}/{r['nightly']['expected_review_emails']} review and "
         f"{r['nightly']['ack_emails']}/{r['nightly']['expected_ack_emails']} confirmation "
-        f"reminders; {r['nightly']['second_run_new_emails']} repeated"
+        f"reminders; {r['nightly']['second_run_new_emails']} repeated; "
+        f"{r['nightly']['deleted']}/{r['nightly']['expected_deleted']} records deleted"
         for r in results.values()
     ]
     lines.append(
         "| correctness | 0 wrong, 1 e-mail per organisation due, every review and "
-        "confirmation reminded, none repeated | " + " | ".join(cells) + " |"
+        "confirmation reminded, none repeated, every leaver deleted | " + " | ".join(cells) + " |"
     )
     cells = [f"{r['generate_s']:.0f} s" for r in results.values()]
     lines.append("| data generation (bulk) | — | " + " | ".join(cells) + " |")

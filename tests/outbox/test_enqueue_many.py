@@ -166,6 +166,17 @@ def test_messages_are_delivered_after_commit_and_only_the_new_ones(
     assert set(OutboxMessage.objects.values_list("state", flat=True)) == {State.SENT}
 
 
+def test_a_caller_that_delivers_the_batch_itself_gets_no_task_per_message(
+    django_capture_on_commit_callbacks,
+):
+    with django_capture_on_commit_callbacks(execute=True) as callbacks, transaction.atomic():
+        results = enqueue_many([spec("batch:1"), spec("batch:2")], deliver_on_commit=False)
+    assert callbacks == [] and mail.outbox == []
+    # Stored and due: the caller's deliver_many (or the sweep) sends them.
+    report = services.deliver_many([m.pk for m, _ in results])
+    assert report.sent == 2 and len(mail.outbox) == 2
+
+
 def test_one_invalid_item_refuses_the_batch_and_nothing_is_written():
     with pytest.raises(OutboxError):
         enqueue_many([spec("fine:1"), spec("bad", to=["not an address"]), spec("fine:2")])

@@ -1,11 +1,12 @@
 import pytest
 from django.conf import settings
-from django.test import Client
 from django.utils import translation
 
 from ostoja.organisations.roles import Role
 from tests.conftest import make_user
 from tests.factories import OrganisationFactory
+
+from .factories import signed_in
 
 
 @pytest.fixture(autouse=True)
@@ -38,9 +39,7 @@ def officer(org):
 
 @pytest.fixture
 def officer_client(officer):
-    c = Client()
-    c.force_login(officer)
-    return c
+    return signed_in(officer)
 
 
 @pytest.fixture
@@ -50,6 +49,4 @@ def other_officer(other_org):
 
 @pytest.fixture
 def other_client(other_officer):
-    c = Client()
-    c.force_login(other_officer)
-    return c
+    return signed_in(other_officer)

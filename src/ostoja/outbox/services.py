@@ -321,7 +321,9 @@ def enqueue_email(
 ENQUEUE_MANY_CHUNK = 500
 
 
-def enqueue_many(emails: Iterable[Mapping]) -> list[tuple[OutboxMessage, bool]]:
+def enqueue_many(
+    emails: Iterable[Mapping], *, deliver_on_commit: bool = True
+) -> list[tuple[OutboxMessage, bool]]:
     """Store many e-mails at once; return ``(message, created)`` for each, in input order.
 
     Each item holds the keyword arguments of :func:`enqueue_email`, and the result is the one
@@ -345,6 +347,10 @@ def enqueue_many(emails: Iterable[Mapping]) -> list[tuple[OutboxMessage, bool]]:
     INSERT then fails on the unique key, the savepoint is rolled back and that chunk is
     stored one message at a time (``get_or_create``, which waits for and returns the other
     transaction's row): the semantics stay those of the single enqueue.
+
+    ``deliver_on_commit=False`` queues no delivery task per message, for a caller that sends
+    the batch itself (e.g. with :func:`deliver_many`); the periodic sweep still delivers
+    anything left pending.
     """
     prepared = []
     for item in emails:
@@ -360,7 +366,7 @@ def enqueue_many(emails: Iterable[Mapping]) -> list[tuple[OutboxMessage, bool]]:
         for start in range(0, len(prepared), ENQUEUE_MANY_CHUNK):
             chunk = prepared[start : start + ENQUEUE_MANY_CHUNK]
             results.extend(_enqueue_chunk(chunk, now, created_ids))
-    if created_ids:
+    if created_ids and deliver_on_commit:
         transaction.on_commit(partial(_schedule_many, created_ids))
     return results
 
