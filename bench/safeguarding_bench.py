@@ -14,17 +14,20 @@ A benchmark, not a test. For each database, in a child process of its own:
    activity filter, for ``--sample`` random organisations each, after a warm-up; p50/p95 per
    page and overall;
 4. **nightly computation**: ``manage.py safeguarding_daily`` (records due within each
-   organisation's reminder window found, one reminder per officer queued in the outbox) on
-   the first night and the next; then the repair path ``--recompute`` (every due date cleared
-   and recomputed from the checks), checked against the due dates computed at generation
-   time and the number of organisations with records due.
+   organisation's reminder window found, one reminder per officer queued in the outbox; the
+   reviews of the child-protection standards coming due and the staff who have not yet
+   confirmed the standards in force, each reminded) on the first night and the next; then
+   the repair path ``--recompute`` (every due date cleared and recomputed from the checks),
+   checked against the due dates computed at generation time and the number of
+   organisations with records due. Every organisation has adopted standards: half of them
+   come due for review within the reminder window, and in half of them (the other half,
+   by parity) the officer has not confirmed them yet.
 
     python bench/safeguarding_bench.py --write
     python bench/safeguarding_bench.py --only sqlite --people 5000 --orgs 100
 
 Targets: register pages p95 < 150 ms; nightly computation < 5 s. Results go to
-``bench/results/safeguarding.md`` with ``--write``. Reviews of child-protection standards are
-not part of the nightly run: the standards builder is not built yet.
+``bench/results/safeguarding.md`` with ``--write``.
 """
 
 from __future__ import annotations
@@ -137,6 +140,7 @@ def generate(n_orgs: int, n_people: int, today: dt.date, seed: int = 16) -> dict
             TOTP.activate(u, "GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ")
     expected_due: dict[int, dt.date | None] = {}
     due_orgs: set[int] = set()
+    ended_count = 0
     batch = 2000
     for offset in range(0, n_people, batch):
         people, facts = [], []
@@ -197,6 +201,7 @@ def generate(n_orgs: int, n_people: int, today: dt.date, seed: int = 16) -> dict
                 people, facts, strict=True
             ):
                 expected_due[p.pk] = due
+                ended_count += ended
                 if due and not ended and due <= today + dt.timedelta(days=30):
                     due_orgs.add(org_id)
                 for c in checks:
@@ -240,6 +245,7 @@ def generate(n_orgs: int, n_people: int, today: dt.date, seed: int = 16) -> dict
             ResidenceDeclaration.objects.bulk_create(rows_r, batch_size=1000)
             ResidencePeriod.objects.bulk_create(rows_p, batch_size=1000)
             Engagement.objects.bulk_create(rows_e, batch_size=1000)
+    standards = generate_standards(orgs, users, today)
     with connection.cursor() as cursor:
         cursor.execute("ANALYZE")
     return {
@@ -247,7 +253,46 @@ def generate(n_orgs: int, n_people: int, today: dt.date, seed: int = 16) -> dict
         "users": [u.pk for u in users],
         "expected_due": expected_due,
         "due_orgs": due_orgs,
+        "ended": ended_count,
+        **standards,
         "seconds": time.perf_counter() - started,
+    }
+
+
+def generate_standards(orgs, users, today: dt.date) -> dict:
+    """Adopted standards in every organisation: even ones come due for review within the
+    reminder window (30 days), odd ones have an officer who has not confirmed them."""
+    from django.db import transaction
+
+    from ostoja.safeguarding import vetting
+    from ostoja.safeguarding.models import Acknowledgement, StandardsDocument
+
+    docs = []
+    for i, org in enumerate(orgs):
+        due = today + dt.timedelta(days=10) if i % 2 == 0 else vetting.add_months(today, 18)
+        docs.append(
+            StandardsDocument(
+                organisation=org,
+                status=StandardsDocument.Status.ADOPTED,
+                sections={},
+                adopted_on=due - dt.timedelta(days=730),
+                adopted_by_body="Zarząd",
+                review_due=due,
+            )
+        )
+    with transaction.atomic():
+        StandardsDocument.objects.bulk_create(docs, batch_size=500)
+        Acknowledgement.objects.bulk_create(
+            [
+                Acknowledgement(document=doc, user=user, acknowledged_on=today)
+                for i, (doc, user) in enumerate(zip(docs, users, strict=True))
+                if i % 2 == 0
+            ],
+            batch_size=500,
+        )
+    return {
+        "expected_review_emails": len(range(0, len(orgs), 2)),
+        "expected_ack_emails": len(range(1, len(orgs), 2)),
     }
 
 
@@ -298,6 +343,9 @@ def measure_nightly(data: dict, today: dt.date) -> dict:
     from ostoja.outbox.models import OutboxMessage
     from ostoja.safeguarding.models import Person
 
+    def count(kind: str) -> int:
+        return OutboxMessage.objects.filter(dedup_key__startswith=f"safeguarding:{kind}:").count()
+
     def timed(**kwargs) -> float:
         t0 = time.perf_counter()
         call_command("safeguarding_daily", today=today.isoformat(), stdout=StringIO(), **kwargs)
@@ -305,21 +353,42 @@ def measure_nightly(data: dict, today: dt.date) -> dict:
 
     # The nightly run: who is due, reminders queued (every organisation has records due).
     nightly = timed()
-    emails = OutboxMessage.objects.count()
+    emails = count("attention")
+    reviews, acks = count("review"), count("ack")
+    total = OutboxMessage.objects.count()
     steady = timed()  # the next night: nothing new
-    repeated = OutboxMessage.objects.count() - emails
+    repeated = OutboxMessage.objects.count() - total
     # The repair path: every due date recomputed from the checks, from scratch.
     Person.objects.update(recheck_due=None)
     recompute = timed(recompute=True)
     got = dict(Person.objects.values_list("id", "recheck_due"))
     wrong = sum(1 for pk, due in data["expected_due"].items() if got.get(pk) != due)
+    # Retention (the other nightly job): 37 months on, every ended engagement is past the
+    # default 36 months; the records of the people who left are deleted, nobody else's.
+    from ostoja.safeguarding import vetting
+
+    t0 = time.perf_counter()
+    call_command(
+        "safeguarding_retention",
+        today=vetting.add_months(today, 37).isoformat(),
+        stdout=StringIO(),
+    )
+    retention = time.perf_counter() - t0
+    deleted = len(data["expected_due"]) - Person.objects.count()
     return {
         "nightly_s": nightly,
         "steady_s": steady,
         "recompute_s": recompute,
+        "retention_s": retention,
+        "deleted": deleted,
+        "expected_deleted": data["ended"],
         "wrong_due_dates": wrong,
         "emails": emails,
         "expected_emails": len(data["due_orgs"]),
+        "review_emails": reviews,
+        "expected_review_emails": data["expected_review_emails"],
+        "ack_emails": acks,
+        "expected_ack_emails": data["expected_ack_emails"],
         "second_run_new_emails": repeated,
     }
 
@@ -386,23 +455,26 @@ def report(results: dict, args) -> str:
             + " |"
         )
     for key, what in [
-        ("nightly_s", "nightly: records due found, reminders queued"),
+        ("nightly_s", "nightly: re-checks due and standards reviews/confirmations, reminded"),
         ("steady_s", "nightly: the next night (nothing new)"),
         ("recompute_s", "repair: every due date recomputed from the checks"),
+        ("retention_s", "retention: records of everyone who left deleted (37 months on)"),
     ]:
         cells = [f"{r['nightly'][key]:.2f} s" for r in results.values()]
-        target = "—" if key == "recompute_s" else "< 5 s"
+        target = "—" if key in ("recompute_s", "retention_s") else "< 5 s"
         lines.append(f"| {what} | {target} | " + " | ".join(cells) + " |")
     cells = [
         f"{r['nightly']['wrong_due_dates']} wrong due dates; {r['nightly']['emails']} "
         f"e-mails for {r['nightly']['expected_emails']} organisations due; "
-        f"{r['nightly']['second_run_new_emails']} repeated"
+        f"{r['nightly']['review_emails']}/{r['nightly']['expected_review_emails']} review and "
+        f"{r['nightly']['ack_emails']}/{r['nightly']['expected_ack_emails']} confirmation "
+        f"reminders; {r['nightly']['second_run_new_emails']} repeated; "
+        f"{r['nightly']['deleted']}/{r['nightly']['expected_deleted']} records deleted"
         for r in results.values()
     ]
     lines.append(
-        "| correctness | 0 wrong, 1 e-mail per organisation due, none repeated | "
-        + " | ".join(cells)
-        + " |"
+        "| correctness | 0 wrong, 1 e-mail per organisation due, every review and "
+        "confirmation reminded, none repeated, every leaver deleted | " + " | ".join(cells) + " |"
     )
     cells = [f"{r['generate_s']:.0f} s" for r in results.values()]
     lines.append("| data generation (bulk) | — | " + " | ".join(cells) + " |")

@@ -1,9 +1,25 @@
 import pytest
-from django.test import Client
+from django.conf import settings
+from django.utils import translation
 
 from ostoja.organisations.roles import Role
 from tests.conftest import make_user
 from tests.factories import OrganisationFactory
+
+from .factories import signed_in
+
+
+@pytest.fixture(autouse=True)
+def _default_language():
+    """Every test starts in the default language (Polish) and leaves the thread as found.
+
+    A request to an English page (``/en/…``) activates English in the thread and Django does
+    not deactivate it after the response: a later test in the same process (any app's, in any
+    order ``-n 2`` deals them out) would then ``reverse()`` to ``/en/…`` URLs and read English
+    pages. ``test_every_view_is_logged_and_only_officers_see_records`` failed that way when an
+    English page had been requested before it in the same worker."""
+    with translation.override(settings.LANGUAGE_CODE):
+        yield
 
 
 @pytest.fixture
@@ -23,9 +39,7 @@ def officer(org):
 
 @pytest.fixture
 def officer_client(officer):
-    c = Client()
-    c.force_login(officer)
-    return c
+    return signed_in(officer)
 
 
 @pytest.fixture
@@ -35,6 +49,4 @@ def other_officer(other_org):
 
 @pytest.fixture
 def other_client(other_officer):
-    c = Client()
-    c.force_login(other_officer)
-    return c
+    return signed_in(other_officer)

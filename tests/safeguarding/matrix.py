@@ -44,48 +44,24 @@ def _record(world):
     officer = world.users[SAFEGUARD]
     day = services.today() - timedelta(days=3)
     person = factories.person(org, actor=officer)
-    services.record_check(
+    factories.register_check(
+        person,
         actor=officer,
-        person=person,
-        kind="register",
-        checked_on=day,
-        result="no_entry",
-        both_registers=True,
+        on=day,
         attachment=SimpleUploadedFile("wydruk.pdf", PDF, content_type="application/pdf"),
     )
-    services.record_check(
-        actor=officer,
-        person=person,
-        kind="krk",
-        checked_on=day,
-        issued_on=day,
-        result="no_entry",
-        scope_confirmed=True,
-    )
+    factories.krk_information(person, actor=officer, on=day)
     services.record_residence(actor=officer, person=person, declared_on=day, text_version="v")
-    period = services.add_residence_period(
-        actor=officer,
-        person=person,
-        country="DE",
-        start_date=day - timedelta(days=800),
-        end_date=day - timedelta(days=400),
+    period = factories.residence_period(
+        person, "DE", day - timedelta(days=800), day - timedelta(days=400), actor=officer
     )
-    services.record_check(
+    factories.foreign_record(person, "DE", actor=officer, on=day)
+    engagement = factories.engagement(
+        person,
         actor=officer,
-        person=person,
-        kind="foreign_record",
-        country="DE",
-        checked_on=day,
-        issued_on=day,
-        result="no_entry",
-    )
-    engagement = services.add_engagement(
-        actor=officer,
-        person=person,
+        start=services.today(),
         role="Trener X-1",
         activity="sport",
-        basis="volunteer",
-        start_date=services.today(),
     )
     consent, _code = sharing.create_share(
         actor=officer, person=person, recipient=world.orgs[MANAGER], consent_on=day

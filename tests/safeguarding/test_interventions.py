@@ -2,12 +2,9 @@
 counts only outside the records."""
 
 from datetime import timedelta
-from io import StringIO
 
 import pytest
-from django.core.management import call_command
 from django.db import connection
-from django.test import Client
 from django.urls import reverse
 
 from ostoja.organisations.roles import Role
@@ -15,6 +12,9 @@ from ostoja.safeguarding import interventions, services, vetting
 from ostoja.safeguarding.errors import SafeguardingError
 from ostoja.safeguarding.models import AccessLogEntry, Intervention, InterventionStep
 from tests.conftest import make_user
+
+from . import factories
+from .factories import signed_in
 
 pytestmark = pytest.mark.django_db
 TODAY = services.today()
@@ -69,16 +69,8 @@ def test_every_view_is_logged_and_only_officers_see_records(org, record, officer
     listing = officer_client.get(url("interventions", org)).content.decode()
     assert "Zuzia" not in listing  # the list shows numbers and dates only
     manager = make_user(Role.ORGANISATION_MANAGER, org, email="m@orlik.example")
-    services.update_policy(
-        actor=None,
-        organisation=org,
-        recheck_months=24,
-        reminder_days=30,
-        retention_months=36,
-        managers_may_read=True,
-    )
-    client = Client()
-    client.force_login(manager)
+    factories.policy(org, managers_may_read=True)
+    client = signed_in(manager)
     assert client.get(url("intervention", org, pk=record.pk)).status_code == 403
     assert client.get(url("interventions", org)).status_code == 403
     # The manager sees counts only, on the standards page.
@@ -128,13 +120,10 @@ def test_closed_records_are_deleted_after_retention(org, officer, record):
         opened_on=TODAY,
     )
     later = vetting.add_months(TODAY, 120)
-    call_command(
-        "safeguarding_retention", today=(later - timedelta(days=1)).isoformat(), stdout=StringIO()
-    )
+    factories.run("safeguarding_retention", today=later - timedelta(days=1))
     assert Intervention.objects.filter(pk=record.pk).exists()
-    out = StringIO()
-    call_command("safeguarding_retention", today=later.isoformat(), stdout=out)
-    assert "1 intervention record" in out.getvalue()
+    out = factories.run("safeguarding_retention", today=later)
+    assert "1 intervention record" in out
     assert not Intervention.objects.filter(pk=record.pk).exists()
     assert not InterventionStep.objects.exists()
     assert Intervention.objects.filter(pk=still_open.pk).exists()

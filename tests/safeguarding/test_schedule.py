@@ -2,14 +2,13 @@
 
 import base64
 from datetime import timedelta
-from io import StringIO
 
 import pytest
-from django.core.management import call_command
 from django.db import connection
 
+from ostoja.audit.models import AuditEntry
 from ostoja.outbox.models import OutboxMessage
-from ostoja.safeguarding import crypto, jobs, services, vetting
+from ostoja.safeguarding import crypto, jobs, schedule, services, vetting
 from ostoja.safeguarding.models import Check, CheckAttachment, Person
 from tests.conftest import make_user
 
@@ -33,10 +32,10 @@ def test_recheck_reminder_comes_due_under_a_controlled_clock(org, officer):
     due = p.recheck_due
     assert due == vetting.add_months(TODAY - timedelta(days=2), 24)
     day_before_window = due - timedelta(days=31)
-    call_command("safeguarding_daily", today=day_before_window.isoformat(), stdout=StringIO())
+    factories.run("safeguarding_daily", today=day_before_window)
     assert not OutboxMessage.objects.exists()
     in_window = due - timedelta(days=30)
-    call_command("safeguarding_daily", today=in_window.isoformat(), stdout=StringIO())
+    factories.run("safeguarding_daily", today=in_window)
     message = OutboxMessage.objects.get()
     assert message.recipients == [officer.email]
     # In the officer's language (Polish), and it says only that a record needs attention.
@@ -46,30 +45,10 @@ def test_recheck_reminder_comes_due_under_a_controlled_clock(org, officer):
     assert "Halina" not in text and "Przypominana" not in text and p.pesel not in text
     assert "?status=due" in message.body_text
     # Not sent twice for the same due date.
-    call_command(
-        "safeguarding_daily", today=(in_window + timedelta(days=1)).isoformat(), stdout=StringIO()
-    )
+    factories.run("safeguarding_daily", today=in_window + timedelta(days=1))
     assert OutboxMessage.objects.count() == 1
     # Re-checked: a new due date, and a new reminder when that one approaches.
-    services.record_check(
-        actor=officer,
-        person=p,
-        kind="register",
-        checked_on=TODAY,
-        result="no_entry",
-        both_registers=True,
-    )
-    services.record_check(
-        actor=officer,
-        person=p,
-        kind="krk",
-        checked_on=TODAY,
-        issued_on=TODAY,
-        result="no_entry",
-        scope_confirmed=True,
-    )
-    services.record_residence(actor=officer, person=p, declared_on=TODAY, text_version="v2")
-    p.refresh_from_db()
+    factories.complete_checks(p, actor=officer, on=TODAY)
     assert p.recheck_due == vetting.add_months(TODAY, 24)
 
 
@@ -78,9 +57,7 @@ def test_reminders_go_to_every_officer_of_that_organisation_only(
 ):
     second = make_user("safeguarding_officer", org, email="second@orlik.example")
     factories.admitted(org, actor=officer, on=TODAY - timedelta(days=2))
-    call_command(
-        "safeguarding_daily", today=(TODAY + timedelta(days=800)).isoformat(), stdout=StringIO()
-    )
+    factories.run("safeguarding_daily", today=TODAY + timedelta(days=800))
     assert sorted(m.recipients[0] for m in OutboxMessage.objects.all()) == sorted(
         [officer.email, second.email]
     )
@@ -89,14 +66,13 @@ def test_reminders_go_to_every_officer_of_that_organisation_only(
 def test_due_dates_recomputed_in_bulk(org, officer):
     p = factories.admitted(org, actor=officer, on=TODAY - timedelta(days=2))
     Person.objects.filter(pk=p.pk).update(recheck_due=None)  # e.g. edited outside the services
-    out = StringIO()
-    call_command("safeguarding_daily", stdout=out)
+    factories.run("safeguarding_daily")
     p.refresh_from_db()
     assert p.recheck_due is None  # the nightly run trusts the services…
-    call_command("safeguarding_daily", recompute=True, stdout=out)  # …the repair recomputes
+    out = factories.run("safeguarding_daily", recompute=True)  # …the repair recomputes
     p.refresh_from_db()
     assert p.recheck_due == vetting.add_months(TODAY - timedelta(days=2), 24)
-    assert "Due dates changed: 1" in out.getvalue()
+    assert "Due dates changed: 1" in out
 
 
 def test_records_past_retention_are_deleted_by_the_command(org, officer):
@@ -109,26 +85,20 @@ def test_records_past_retention_are_deleted_by_the_command(org, officer):
         on=TODAY - timedelta(days=40),
         start=TODAY - timedelta(days=30),
     )
-    services.record_check(
+    factories.register_check(
+        old,
         actor=officer,
-        person=old,
-        kind="register",
-        checked_on=TODAY,
-        result="no_entry",
-        both_registers=True,
+        on=TODAY,
         attachment=SimpleUploadedFile("a.pdf", b"%PDF-1.4 x", content_type="application/pdf"),
     )
     engagement = old.engagements.get()
     services.end_engagement(actor=officer, engagement=engagement, end_date=TODAY)
     current = factories.admitted(org, actor=officer, name="Obecny", on=TODAY - timedelta(days=2))
     later = vetting.add_months(TODAY, 36)
-    call_command(
-        "safeguarding_retention", today=(later - timedelta(days=1)).isoformat(), stdout=StringIO()
-    )
+    factories.run("safeguarding_retention", today=later - timedelta(days=1))
     assert Person.objects.filter(pk=old.pk).exists()
-    out = StringIO()
-    call_command("safeguarding_retention", today=later.isoformat(), stdout=out)
-    assert "Deleted 1 record" in out.getvalue()
+    out = factories.run("safeguarding_retention", today=later)
+    assert "Deleted 1 record" in out
     assert not Person.objects.filter(pk=old.pk).exists()
     assert Person.objects.filter(pk=current.pk).exists()
     assert not CheckAttachment.objects.exists()
@@ -137,10 +107,29 @@ def test_records_past_retention_are_deleted_by_the_command(org, officer):
 
 def test_candidate_never_engaged_is_deleted_after_the_period_from_creation(org, officer):
     p = factories.person(org, actor=officer)
-    call_command(
-        "safeguarding_retention", today=vetting.add_months(TODAY, 36).isoformat(), stdout=StringIO()
-    )
+    factories.run("safeguarding_retention", today=vetting.add_months(TODAY, 36))
     assert not Person.objects.filter(pk=p.pk).exists()
+
+
+def test_retention_deletes_across_organisations_with_one_audit_entry_each(
+    org, officer, other_org, other_officer, monkeypatch
+):
+    """Records of several organisations are deleted in shared chunks; the audit log still
+    names, per organisation, which of its records went (and no one else's)."""
+    monkeypatch.setattr(schedule, "RETENTION_CHUNK", 2)  # a chunk spans both organisations
+    ours = [factories.person(org, actor=officer).pk for _ in range(3)]
+    theirs = [factories.person(other_org, actor=other_officer).pk for _ in range(2)]
+    kept = factories.admitted(org, actor=officer, on=TODAY - timedelta(days=2))
+    out = factories.run("safeguarding_retention", today=vetting.add_months(TODAY, 36))
+    assert "Deleted 5 record" in out
+    assert list(Person.objects.values_list("pk", flat=True)) == [kept.pk]
+    by_org: dict[int, list[int]] = {}
+    for entry in AuditEntry.objects.filter(action="safeguarding.retention.deleted"):
+        by_org.setdefault(entry.organisation_id, []).extend(entry.data["people"])
+    assert {k: sorted(v) for k, v in by_org.items()} == {
+        org.pk: sorted(ours),
+        other_org.pk: sorted(theirs),
+    }
 
 
 def test_key_rotation_reencrypts_every_value(org, officer, monkeypatch):
@@ -153,7 +142,7 @@ def test_key_rotation_reencrypts_every_value(org, officer, monkeypatch):
     crypto.reset_keyring()
     try:
         assert Person.objects.get(pk=p.pk).pesel == p.pesel  # old values still readable
-        call_command("safeguarding_rotate_keys", stdout=StringIO())
+        factories.run("safeguarding_rotate_keys")
         with connection.cursor() as cursor:
             cursor.execute("SELECT pesel FROM safeguarding_person WHERE id = %s", [p.pk])
             assert cursor.fetchone()[0].startswith("v1.k2.")

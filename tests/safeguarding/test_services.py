@@ -88,56 +88,19 @@ def test_citizenships_must_be_real_countries(org, officer, codes):
 def test_volunteer_with_a_year_in_germany_needs_the_german_record(org, officer):
     p = factories.person(org, actor=officer, name="Ewa Wolontariuszka")
     day = TODAY - timedelta(days=5)
-    services.record_check(
-        actor=officer,
-        person=p,
-        kind="register",
-        checked_on=day,
-        result="no_entry",
-        both_registers=True,
-        reference="RSP/1/2026",
-    )
-    services.record_check(
-        actor=officer,
-        person=p,
-        kind="krk",
-        checked_on=day,
-        issued_on=day,
-        result="no_entry",
-        scope_confirmed=True,
-    )
+    factories.register_check(p, actor=officer, on=day, reference="RSP/1/2026")
+    factories.krk_information(p, actor=officer, on=day)
     services.record_residence(actor=officer, person=p, declared_on=day, text_version="v1")
-    services.add_residence_period(
-        actor=officer,
-        person=p,
-        country="DE",
-        start_date=date(2019, 1, 1),
-        end_date=date(2019, 12, 31),
-    )
+    factories.residence_period(p, actor=officer)
     p.refresh_from_db()
     assert p.missing == [["foreign_record", "DE"]] and not p.complete
-    services.add_engagement(
-        actor=officer,
-        person=p,
-        role="Opiekunka na obozie",
-        activity="recreation",
-        basis="volunteer",
-        start_date=TODAY,
-    )
+    factories.engagement(p, actor=officer, start=TODAY, role="Opiekunka na obozie")
     with translation.override("en"), pytest.raises(SafeguardingError) as exc:
         services.admit(actor=officer, person=p)
     assert exc.value.items == ["Criminal-record information of Germany (or a declaration)"]
     p.refresh_from_db()
     assert not p.is_admitted
-    services.record_check(
-        actor=officer,
-        person=p,
-        kind="foreign_record",
-        country="DE",
-        checked_on=day,
-        issued_on=day,
-        result="no_entry",
-    )
+    factories.foreign_record(p, "DE", actor=officer, on=day)
     services.admit(actor=officer, person=p)
     p.refresh_from_db()
     assert p.is_admitted and p.complete and p.admitted_by == officer
@@ -147,14 +110,7 @@ def test_volunteer_with_a_year_in_germany_needs_the_german_record(org, officer):
 def test_foreign_record_only_for_a_required_country(org, officer):
     p = factories.complete_checks(factories.person(org, actor=officer), actor=officer)
     with pytest.raises(SafeguardingError) as exc:
-        services.record_check(
-            actor=officer,
-            person=p,
-            kind="foreign_record",
-            country="FR",
-            checked_on=TODAY,
-            result="no_entry",
-        )
+        factories.foreign_record(p, "FR", actor=officer, on=TODAY, issued_on=None)
     assert exc.value.field == "country"
     assert not Check.objects.filter(kind="foreign_record").exists()
 
@@ -162,67 +118,30 @@ def test_foreign_record_only_for_a_required_country(org, officer):
 def test_register_check_needs_both_registers_and_krk_its_scope(org, officer):
     p = factories.person(org, actor=officer)
     with pytest.raises(SafeguardingError) as exc:
-        services.record_check(
-            actor=officer,
-            person=p,
-            kind="register",
-            checked_on=TODAY,
-            result="no_entry",
-            both_registers=False,
-        )
+        factories.register_check(p, actor=officer, on=TODAY, both_registers=False)
     assert exc.value.field == "both_registers"
     with pytest.raises(SafeguardingError) as exc:
-        services.record_check(
-            actor=officer,
-            person=p,
-            kind="krk",
-            checked_on=TODAY,
-            issued_on=TODAY,
-            result="no_entry",
-            scope_confirmed=False,
-        )
+        factories.krk_information(p, actor=officer, on=TODAY, scope_confirmed=False)
     assert exc.value.field == "scope_confirmed"
     with pytest.raises(SafeguardingError):
-        services.record_check(
-            actor=officer,
-            person=p,
-            kind="krk",
-            checked_on=TODAY,
-            issued_on=TODAY + timedelta(days=1),
-            result="no_entry",
-            scope_confirmed=True,
-        )
+        factories.krk_information(p, actor=officer, on=TODAY, issued_on=TODAY + timedelta(days=1))
     with pytest.raises(SafeguardingError):
-        services.record_check(
-            actor=officer,
-            person=p,
-            kind="register",
-            checked_on=TODAY + timedelta(days=1),
-            result="no_entry",
-            both_registers=True,
-        )
+        factories.register_check(p, actor=officer, on=TODAY + timedelta(days=1))
     assert not Check.objects.exists()
 
 
 def test_a_check_dated_after_the_start_is_refused(org, officer):
     p = factories.person(org, actor=officer)
-    services.add_engagement(
+    factories.engagement(
+        p,
         actor=officer,
-        person=p,
+        start=TODAY - timedelta(days=30),
         role="Trener",
         activity="sport",
         basis="employment",
-        start_date=TODAY - timedelta(days=30),
     )
     with pytest.raises(SafeguardingError) as exc:
-        services.record_check(
-            actor=officer,
-            person=p,
-            kind="register",
-            checked_on=TODAY,
-            result="no_entry",
-            both_registers=True,
-        )
+        factories.register_check(p, actor=officer, on=TODAY)
     assert "after the person started" in str(exc.value.message)
     assert not Check.objects.exists()
 
@@ -232,13 +151,13 @@ def test_a_start_before_the_checks_is_refused(org, officer):
         factories.person(org, actor=officer), actor=officer, on=TODAY - timedelta(days=3)
     )
     with pytest.raises(SafeguardingError) as exc:
-        services.add_engagement(
+        factories.engagement(
+            p,
             actor=officer,
-            person=p,
+            start=TODAY - timedelta(days=4),
             role="Trener",
             activity="sport",
             basis="employment",
-            start_date=TODAY - timedelta(days=4),
         )
     assert exc.value.field == "start_date"
     assert not Engagement.objects.exists()
@@ -247,21 +166,9 @@ def test_a_start_before_the_checks_is_refused(org, officer):
 def test_residence_period_overlap_refused(org, officer):
     p = factories.person(org, actor=officer)
     services.record_residence(actor=officer, person=p, declared_on=TODAY, text_version="v1")
-    services.add_residence_period(
-        actor=officer,
-        person=p,
-        country="DE",
-        start_date=date(2019, 1, 1),
-        end_date=date(2019, 12, 31),
-    )
+    factories.residence_period(p, actor=officer)
     with pytest.raises(SafeguardingError) as exc:
-        services.add_residence_period(
-            actor=officer,
-            person=p,
-            country="AT",
-            start_date=date(2019, 6, 1),
-            end_date=date(2020, 6, 1),
-        )
+        factories.residence_period(p, "AT", date(2019, 6, 1), date(2020, 6, 1), actor=officer)
     assert "overlaps" in str(exc.value.message)
     assert ResidencePeriod.objects.count() == 1
 
@@ -271,14 +178,7 @@ def test_an_entry_bars_admission_and_withdraws_an_existing_one(org, officer):
         org, actor=officer, on=TODAY - timedelta(days=20), start=TODAY - timedelta(days=10)
     )
     assert p.is_admitted
-    services.record_check(
-        actor=officer,
-        person=p,
-        kind="register",
-        checked_on=TODAY,
-        result="entry",
-        both_registers=True,
-    )
+    factories.register_check(p, actor=officer, on=TODAY, result="entry")
     p.refresh_from_db()
     assert not p.is_admitted and p.adverse
     with pytest.raises(SafeguardingError):
@@ -327,22 +227,8 @@ def test_policy_validation_and_due_recomputed(org, officer):
     p = factories.admitted(org, actor=officer, on=TODAY - timedelta(days=2))
     old_due = p.recheck_due
     with pytest.raises(SafeguardingError):
-        services.update_policy(
-            actor=officer,
-            organisation=org,
-            recheck_months=0,
-            reminder_days=30,
-            retention_months=36,
-            managers_may_read=False,
-        )
-    services.update_policy(
-        actor=officer,
-        organisation=org,
-        recheck_months=12,
-        reminder_days=30,
-        retention_months=36,
-        managers_may_read=False,
-    )
+        factories.policy(org, actor=officer, recheck_months=0)
+    factories.policy(org, actor=officer, recheck_months=12)
     p.refresh_from_db()
     assert p.recheck_due < old_due
 
@@ -351,13 +237,12 @@ def test_ending_an_engagement_keeps_the_admission_on_record(org, officer):
     p = factories.complete_checks(
         factories.person(org, actor=officer), actor=officer, on=TODAY - timedelta(days=20)
     )
-    engagement = services.add_engagement(
+    engagement = factories.engagement(
+        p,
         actor=officer,
-        person=p,
+        start=TODAY - timedelta(days=10),
         role="Trener",
         activity="sport",
-        basis="volunteer",
-        start_date=TODAY - timedelta(days=10),
     )
     services.admit(actor=officer, person=p, on=TODAY - timedelta(days=10))
     # engagement.person is the instance from before the admission.

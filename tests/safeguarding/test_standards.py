@@ -2,10 +2,8 @@
 questionnaires, reminders."""
 
 from datetime import timedelta
-from io import StringIO
 
 import pytest
-from django.core.management import call_command
 from django.test import Client
 from django.urls import reverse
 from django.utils import translation
@@ -16,6 +14,9 @@ from ostoja.safeguarding.errors import SafeguardingError
 from ostoja.safeguarding.models import Acknowledgement, QuestionnaireAnswer, StandardsDocument
 from tests.conftest import make_user
 
+from . import factories
+from .factories import signed_in
+
 pytestmark = pytest.mark.django_db
 TODAY = services.today()
 TEXT = "Tekst tego elementu standardów, wystarczająco długi, by liczył się jako treść."
@@ -23,6 +24,17 @@ TEXT = "Tekst tego elementu standardów, wystarczająco długi, by liczył się 
 
 def full_sections():
     return {key: f"{TEXT} ({key})" for key in elements.KEYS}
+
+
+def adopt(officer, doc, decision_reference: str):
+    """Adopt ``doc`` today by the board's resolution ``decision_reference``."""
+    return standards.adopt(
+        actor=officer,
+        document=doc,
+        adopted_on=TODAY,
+        adopted_by_body="Zarząd",
+        decision_reference=decision_reference,
+    )
 
 
 @pytest.fixture(autouse=True)
@@ -41,13 +53,7 @@ def adopted(org, officer):
         children_text="Tu jesteś bezpieczny. " * 5,
         parents_text="Informacja dla rodziców. " * 5,
     )
-    return standards.adopt(
-        actor=officer,
-        document=doc,
-        adopted_on=TODAY,
-        adopted_by_body="Zarząd",
-        decision_reference="Uchwała 1/2026",
-    )
+    return adopt(officer, doc, "Uchwała 1/2026")
 
 
 def test_adoption_refused_with_the_list_until_every_element_is_there(org, officer):
@@ -63,13 +69,7 @@ def test_adoption_refused_with_the_list_until_every_element_is_there(org, office
         parents_text="Informacja dla rodziców. " * 5,
     )
     with pytest.raises(SafeguardingError) as exc:
-        standards.adopt(
-            actor=officer,
-            document=doc,
-            adopted_on=TODAY,
-            adopted_by_body="Zarząd",
-            decision_reference="1/2026",
-        )
+        adopt(officer, doc, "1/2026")
     assert exc.value.items == [
         "Devices with internet access and harmful content",
         "Protection of children's images",
@@ -84,13 +84,7 @@ def test_adoption_supersedes_and_sets_the_review_due(org, officer, adopted):
     assert adopted.review_due == vetting.add_months(TODAY, 24)
     revision = standards.start_draft(actor=officer, organisation=org)
     assert revision.version == 2 and revision.sections == adopted.sections
-    standards.adopt(
-        actor=officer,
-        document=revision,
-        adopted_on=TODAY,
-        adopted_by_body="Zarząd",
-        decision_reference="2/2026",
-    )
+    adopt(officer, revision, "2/2026")
     adopted.refresh_from_db()
     assert adopted.status == "superseded" and standards.current(org) == revision
 
@@ -137,8 +131,7 @@ def test_no_public_page_before_adoption(org, officer):
 
 def test_staff_acknowledge_online_and_on_paper(org, officer, adopted):
     staff = make_user("network_member", org, email="staff@orlik.example")
-    client = Client()
-    client.force_login(staff)
+    client = signed_in(staff)
     url = reverse("safeguarding:standards_acknowledge", kwargs={"slug": org.slug})
     assert client.get(url).status_code == 200
     assert client.post(url).status_code == 302
@@ -149,31 +142,26 @@ def test_staff_acknowledge_online_and_on_paper(org, officer, adopted):
         standards.acknowledge(actor=officer, document=adopted, name="")
     assert adopted.acknowledgements.count() == 2
     outsider = make_user("network_member", email="outsider@example.test")
-    other = Client()
-    other.force_login(outsider)
+    other = signed_in(outsider)
     assert other.get(url).status_code == 404
 
 
 def test_review_and_reminders_under_a_controlled_clock(org, officer, adopted):
     staff = make_user("network_member", org, email="staff@orlik.example")
-    call_command("safeguarding_daily", today=TODAY.isoformat(), stdout=StringIO())
+    factories.run("safeguarding_daily", today=TODAY)
     # Everyone who has not confirmed (officer and staff) is reminded once this week.
     assert sorted(m.recipients[0] for m in OutboxMessage.objects.all()) == sorted(
         [officer.email, staff.email]
     )
-    call_command("safeguarding_daily", today=TODAY.isoformat(), stdout=StringIO())
+    factories.run("safeguarding_daily", today=TODAY)
     assert OutboxMessage.objects.count() == 2
     OutboxMessage.objects.all().delete()
     standards.acknowledge(actor=staff, document=adopted, user=staff)
     standards.acknowledge(actor=officer, document=adopted, user=officer)
     due = adopted.review_due
-    call_command(
-        "safeguarding_daily", today=(due - timedelta(days=31)).isoformat(), stdout=StringIO()
-    )
+    factories.run("safeguarding_daily", today=due - timedelta(days=31))
     assert not OutboxMessage.objects.exists()
-    call_command(
-        "safeguarding_daily", today=(due - timedelta(days=30)).isoformat(), stdout=StringIO()
-    )
+    factories.run("safeguarding_daily", today=due - timedelta(days=30))
     [message] = OutboxMessage.objects.all()
     assert message.recipients == [officer.email]
     assert "/standards/" in message.body_text
@@ -235,13 +223,7 @@ def test_hostile_text_is_escaped_on_the_public_page(org, officer):
         children_text="Dla dzieci " * 10,
         parents_text="Dla rodziców " * 10,
     )
-    standards.adopt(
-        actor=officer,
-        document=doc,
-        adopted_on=TODAY,
-        adopted_by_body="Zarząd",
-        decision_reference="1",
-    )
+    adopt(officer, doc, "1")
     body = Client().get(reverse("safeguarding:standards_public", kwargs={"slug": org.slug}))
     assert "<script>alert" not in body.content.decode()
     with pytest.raises(SafeguardingError):

@@ -3,7 +3,6 @@
 from datetime import date, timedelta
 
 import pytest
-from django.test import Client
 from django.urls import reverse
 
 from ostoja.organisations.roles import Role
@@ -11,6 +10,8 @@ from ostoja.safeguarding import services, training
 from ostoja.safeguarding.errors import SafeguardingError
 from ostoja.safeguarding.models import TrainingRecord
 from tests.conftest import make_user
+
+from .factories import signed_in
 
 pytestmark = pytest.mark.django_db
 TODAY = services.today()
@@ -40,8 +41,7 @@ def test_due_date_and_bad_input(org, officer):
 
 def test_manager_records_and_other_organisation_gets_404(org, other_client):
     manager = make_user(Role.ORGANISATION_MANAGER, org, email="m@orlik.example")
-    client = Client()
-    client.force_login(manager)
+    client = signed_in(manager)
     url = reverse("safeguarding:trainings", kwargs={"slug": org.slug})
     response = client.post(
         url,

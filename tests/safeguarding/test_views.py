@@ -4,7 +4,6 @@ from datetime import date, timedelta
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
-from django.test import Client
 from django.urls import reverse
 
 from ostoja.organisations.roles import Role
@@ -13,6 +12,7 @@ from ostoja.safeguarding.models import AccessLogEntry, Check, CheckAttachment, P
 from tests.conftest import make_user
 
 from . import factories
+from .factories import signed_in
 
 pytestmark = pytest.mark.django_db
 TODAY = services.today()
@@ -26,13 +26,10 @@ def url(name, org, **kwargs):
 @pytest.fixture
 def record(org, officer):
     p = factories.person(org, actor=officer, name="Piotr Rekordowy")
-    services.record_check(
+    factories.register_check(
+        p,
         actor=officer,
-        person=p,
-        kind="register",
-        checked_on=TODAY - timedelta(days=2),
-        result="no_entry",
-        both_registers=True,
+        on=TODAY - timedelta(days=2),
         attachment=SimpleUploadedFile("scan.pdf", PDF, content_type="application/pdf"),
     )
     return p
@@ -133,13 +130,10 @@ def test_image_attachment_is_reencoded_without_metadata(org, officer):
     out = io.BytesIO()
     img.save(out, format="JPEG", exif=exif)
     p = factories.person(org, actor=officer)
-    check = services.record_check(
+    check = factories.register_check(
+        p,
         actor=officer,
-        person=p,
-        kind="register",
-        checked_on=TODAY,
-        result="no_entry",
-        both_registers=True,
+        on=TODAY,
         attachment=SimpleUploadedFile("scan.jpg", out.getvalue(), content_type="image/jpeg"),
     )
     data, content_type = services.read_attachment(actor=officer, check=check)
@@ -207,19 +201,11 @@ def test_admission_refused_lists_the_missing_checks(org, officer, officer_client
 
 def test_manager_sees_access_log_and_reads_register_only_when_allowed(org, officer, record):
     manager = make_user(Role.ORGANISATION_MANAGER, org, email="manager@orlik.example")
-    client = Client()
-    client.force_login(manager)
+    client = signed_in(manager)
     assert client.get(url("access_log", org)).status_code == 200
     assert client.get(url("register", org)).status_code == 403
     assert client.get(url("person", org, pk=record.pk)).status_code == 403
-    services.update_policy(
-        actor=officer,
-        organisation=org,
-        recheck_months=24,
-        reminder_days=30,
-        retention_months=36,
-        managers_may_read=True,
-    )
+    factories.policy(org, actor=officer, managers_may_read=True)
     # Without a second factor, still no.
     assert client.get(url("register", org)).status_code == 403
     from allauth.mfa.totp.internal.auth import TOTP
@@ -227,8 +213,7 @@ def test_manager_sees_access_log_and_reads_register_only_when_allowed(org, offic
     from tests.conftest import TEST_TOTP_SECRET
 
     TOTP.activate(manager, TEST_TOTP_SECRET)
-    client = Client()
-    client.force_login(manager)
+    client = signed_in(manager)
     assert client.get(url("register", org)).status_code == 200
     assert client.get(url("person", org, pk=record.pk)).status_code == 200
     # Read only.

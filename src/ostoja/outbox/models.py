@@ -13,6 +13,7 @@ import hashlib
 from django.contrib.contenttypes.models import ContentType
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from ostoja.organisations.permissions import is_coordinator
 
@@ -45,7 +46,7 @@ class OutboxMessage(models.Model):
 
     class State(models.TextChoices):
         PENDING = "pending", _("Pending")
-        SENDING = "sending", _("Sending")
+        SENDING = "sending", pgettext_lazy("outbox message state", "Sending")
         SENT = "sent", _("Sent")
         FAILED = "failed_permanently", _("Failed permanently")
         CANCELLED = "cancelled", _("Cancelled")
@@ -112,13 +113,15 @@ class OutboxMessage(models.Model):
     last_error = models.TextField(_("last error"), blank=True)
     response_code = models.PositiveSmallIntegerField(_("response code"), null=True, blank=True)
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
-    sent_at = models.DateTimeField(_("sent"), null=True, blank=True)
+    sent_at = models.DateTimeField(pgettext_lazy("outbox: when", "sent"), null=True, blank=True)
     # --- cancelling (see services.cancel_unsent) ---
     # Set with state "cancelled". On a message being sent under a live lease it is a *request*:
     # the deliverer records "cancelled" instead of a retry or a failure; a success stays "sent"
     # (and keeps the reason: the request came too late).
     cancel_reason = models.CharField(_("reason for cancelling"), max_length=200, blank=True)
-    cancelled_at = models.DateTimeField(_("cancelled"), null=True, blank=True)
+    cancelled_at = models.DateTimeField(
+        pgettext_lazy("outbox: when", "cancelled"), null=True, blank=True
+    )
 
     objects = OutboxMessageQuerySet.as_manager()
 

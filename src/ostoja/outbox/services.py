@@ -33,6 +33,7 @@ import logging
 import re
 import smtplib
 import uuid
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from functools import partial
@@ -42,7 +43,7 @@ from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
-from django.db import connection, models, transaction
+from django.db import IntegrityError, connection, models, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext
@@ -201,17 +202,23 @@ def _schedule(message_id: int, run_after: datetime | None = None) -> None:
         logger.exception("Could not queue delivery of outbox message %s", message_id)
 
 
-def _enqueue(dedup_key: str, fields: dict, max_attempts: int | None) -> tuple[OutboxMessage, bool]:
+def _pending_fields(fields: dict, max_attempts: int | None, now: datetime) -> dict:
+    """The delivery fields every new message starts with (single and bulk enqueue alike)."""
     fields["max_attempts"] = max(1, int(max_attempts or conf.max_attempts()))
-    fields["next_attempt_at"] = timezone.now()
+    fields["next_attempt_at"] = now
     fields["state"] = State.PENDING
+    return fields
+
+
+def _enqueue(dedup_key: str, fields: dict, max_attempts: int | None) -> tuple[OutboxMessage, bool]:
+    fields = _pending_fields(fields, max_attempts, timezone.now())
     message, created = OutboxMessage.objects.get_or_create(dedup_key=dedup_key, defaults=fields)
     if created:
         transaction.on_commit(partial(_schedule, message.pk))
     return message, created
 
 
-def enqueue_email(
+def _email_fields(
     *,
     dedup_key: str,
     to: list[str] | tuple[str, ...],
@@ -226,14 +233,8 @@ def enqueue_email(
     organisation=None,
     sensitive: bool = False,
     max_attempts: int | None = None,
-) -> tuple[OutboxMessage, bool]:
-    """Store an e-mail for sending; return ``(message, created)``.
-
-    Call it inside the transaction of the business change. A second call with the same
-    ``dedup_key`` returns the existing message unchanged (``created`` is False).
-    ``attachments``: ``[{"name": "xarf.json", "content_type": "application/json",
-    "content": "…"}]`` — text only. Raises :class:`OutboxError` for invalid input.
-    """
+) -> tuple[str, dict, int | None]:
+    """Validate one e-mail; return ``(dedup_key, fields, max_attempts)``."""
     dedup_key = _clean_dedup_key(dedup_key)
     if isinstance(to, str):
         to = [to]
@@ -269,7 +270,151 @@ def enqueue_email(
         "sensitive": bool(sensitive),
         **_related_fields(related),
     }
-    return _enqueue(dedup_key, fields, max_attempts)
+    return dedup_key, fields, max_attempts
+
+
+def enqueue_email(
+    *,
+    dedup_key: str,
+    to: list[str] | tuple[str, ...],
+    subject: str,
+    body_text: str,
+    body_html: str = "",
+    attachments=(),
+    headers: dict | None = None,
+    from_email: str = "",
+    language: str = "",
+    related=None,
+    organisation=None,
+    sensitive: bool = False,
+    max_attempts: int | None = None,
+) -> tuple[OutboxMessage, bool]:
+    """Store an e-mail for sending; return ``(message, created)``.
+
+    Call it inside the transaction of the business change. A second call with the same
+    ``dedup_key`` returns the existing message unchanged (``created`` is False).
+    ``attachments``: ``[{"name": "xarf.json", "content_type": "application/json",
+    "content": "…"}]`` — text only. Raises :class:`OutboxError` for invalid input.
+    To store many e-mails at once, use :func:`enqueue_many`.
+    """
+    return _enqueue(
+        *_email_fields(
+            dedup_key=dedup_key,
+            to=to,
+            subject=subject,
+            body_text=body_text,
+            body_html=body_html,
+            attachments=attachments,
+            headers=headers,
+            from_email=from_email,
+            language=language,
+            related=related,
+            organisation=organisation,
+            sensitive=sensitive,
+            max_attempts=max_attempts,
+        )
+    )
+
+
+#: Rows per SELECT of existing keys and per multi-row INSERT in :func:`enqueue_many` (well
+#: under SQLite's limit of bound parameters, and a statement PostgreSQL plans quickly).
+ENQUEUE_MANY_CHUNK = 500
+
+
+def enqueue_many(
+    emails: Iterable[Mapping], *, deliver_on_commit: bool = True
+) -> list[tuple[OutboxMessage, bool]]:
+    """Store many e-mails at once; return ``(message, created)`` for each, in input order.
+
+    Each item holds the keyword arguments of :func:`enqueue_email`, and the result is the one
+    a loop of ``enqueue_email`` calls would give, at the cost of two statements per
+    :data:`ENQUEUE_MANY_CHUNK` messages instead of four per message (a SELECT, a savepoint,
+    an INSERT and its release in ``get_or_create``):
+
+    * **validated first**: every item is checked before anything is written; one invalid
+      item raises :class:`OutboxError` and nothing is stored;
+    * **idempotent**: a ``dedup_key`` already stored returns that message unchanged
+      (``created`` False); a key repeated within ``emails`` is stored once, from its first
+      occurrence, and the later ones return that same message with ``created`` False;
+    * **in the caller's transaction**: the rows are written in a savepoint of the caller's
+      transaction (or a transaction of their own in autocommit), so they commit or roll back
+      with the business change, all together; delivery is queued only after the commit;
+    * **ordered**: new messages get ascending ids in input order, as one by one;
+    * the same ``Message-ID`` and ``Idempotency-Key`` as one by one (both derive from the
+      dedup key alone).
+
+    Another transaction may store one of the keys between our SELECT and our INSERT; the
+    INSERT then fails on the unique key, the savepoint is rolled back and that chunk is
+    stored one message at a time (``get_or_create``, which waits for and returns the other
+    transaction's row): the semantics stay those of the single enqueue.
+
+    ``deliver_on_commit=False`` queues no delivery task per message, for a caller that sends
+    the batch itself (e.g. with :func:`deliver_many`); the periodic sweep still delivers
+    anything left pending.
+    """
+    prepared = []
+    for item in emails:
+        if not isinstance(item, Mapping):
+            raise OutboxError("Each e-mail is a mapping of enqueue_email's keyword arguments.")
+        prepared.append(_email_fields(**item))
+    if not prepared:
+        return []
+    now = timezone.now()
+    results: list[tuple[OutboxMessage, bool]] = []
+    created_ids: list[int] = []
+    with transaction.atomic():
+        for start in range(0, len(prepared), ENQUEUE_MANY_CHUNK):
+            chunk = prepared[start : start + ENQUEUE_MANY_CHUNK]
+            results.extend(_enqueue_chunk(chunk, now, created_ids))
+    if created_ids and deliver_on_commit:
+        transaction.on_commit(partial(_schedule_many, created_ids))
+    return results
+
+
+def _stored(dedup_keys: set[str]) -> dict[str, OutboxMessage]:
+    """The messages already stored under these keys, by key (one SELECT)."""
+    return {m.dedup_key: m for m in OutboxMessage.objects.filter(dedup_key__in=dedup_keys)}
+
+
+def _enqueue_chunk(chunk, now, created_ids: list[int]) -> list[tuple[OutboxMessage, bool]]:
+    existing = _stored({key for key, *_ in chunk})
+    new: dict[str, OutboxMessage] = {}
+    results = []
+    for dedup_key, fields, max_attempts in chunk:
+        if dedup_key in existing:
+            results.append((existing[dedup_key], False))
+        elif dedup_key in new:
+            results.append((new[dedup_key], False))
+        else:
+            message = OutboxMessage(
+                dedup_key=dedup_key, **_pending_fields(dict(fields), max_attempts, now)
+            )
+            new[dedup_key] = message
+            results.append((message, True))
+    if not new:
+        return results
+    try:
+        with transaction.atomic():
+            OutboxMessage.objects.bulk_create(list(new.values()))
+    except IntegrityError:
+        # A concurrent transaction stored one of these keys after our SELECT: one at a time.
+        results = []
+        for dedup_key, fields, max_attempts in chunk:
+            fields = _pending_fields(dict(fields), max_attempts, now)
+            message, created = OutboxMessage.objects.get_or_create(
+                dedup_key=dedup_key, defaults=fields
+            )
+            if created:
+                created_ids.append(message.pk)
+            results.append((message, created))
+        return results
+    created_ids.extend(message.pk for message in new.values())
+    return results
+
+
+def _schedule_many(message_ids: list[int]) -> None:
+    for message_id in message_ids:
+        _schedule(message_id)
 
 
 def enqueue_webhook(

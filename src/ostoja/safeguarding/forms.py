@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from . import labels
 from .models import Activity, Basis, Result
@@ -161,7 +162,7 @@ class RegisterFilterForm(forms.Form):
     STATUS = [
         ("", _("everyone")),
         ("missing", _("missing checks")),
-        ("admitted", _("admitted")),
+        ("admitted", pgettext_lazy("to work with children", "admitted")),
         ("due", _("re-check due soon")),
         ("overdue", _("re-check overdue")),
         ("adverse", _("entry found")),

@@ -14,6 +14,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from . import vetting
 from .fields import EncryptedDateField, EncryptedTextField
@@ -346,7 +347,7 @@ class ShareUse(models.Model):
     presented by an organisation the person did not consent to)."""
 
     class Outcome(models.TextChoices):
-        ACCEPTED = "accepted", _("accepted")
+        ACCEPTED = "accepted", pgettext_lazy("share code use", "accepted")
         UNKNOWN = "unknown", _("refused: no such code")
         WITHDRAWN = "withdrawn", _("refused: consent withdrawn")
         EXPIRED = "expired", _("refused: code expired")
@@ -411,7 +412,7 @@ class StandardsTemplate(models.Model):
 
 class StandardsDocument(models.Model):
     class Status(models.TextChoices):
-        DRAFT = "draft", _("draft")
+        DRAFT = "draft", pgettext_lazy("standards document", "draft")
         ADOPTED = "adopted", _("in force")
         SUPERSEDED = "superseded", _("superseded")
 
@@ -557,7 +558,7 @@ class Intervention(models.Model):
     everything that could identify the child is encrypted; every view is logged."""
 
     class Status(models.TextChoices):
-        OPEN = "open", _("in progress")
+        OPEN = "open", pgettext_lazy("intervention record", "in progress")
         CLOSED = "closed", _("closed")
 
     organisation = models.ForeignKey(

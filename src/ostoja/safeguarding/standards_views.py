@@ -9,7 +9,7 @@ from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, pgettext
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
@@ -278,7 +278,7 @@ def edit(request, slug):
         except SafeguardingError as exc:
             _apply_error(form, exc)
         else:
-            messages.success(request, _("The draft was saved."))
+            messages.success(request, pgettext("standards document", "The draft was saved."))
             return redirect("safeguarding:standards_edit", slug=org.slug)
     checklist = [
         {"label": elements.label(k), "done": k not in standards.missing(document)}

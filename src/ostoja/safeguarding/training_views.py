@@ -7,7 +7,7 @@ from django.contrib import messages
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, pgettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST
 
 from ostoja.organisations.models import Organisation
@@ -21,7 +21,7 @@ from .views import _apply_error, guarded
 
 class TrainingForm(forms.Form):
     person_name = forms.CharField(label=gettext_lazy("Member of staff"), max_length=200)
-    title = forms.CharField(label=gettext_lazy("Training"), max_length=200)
+    title = forms.CharField(label=pgettext_lazy("one training", "Training"), max_length=200)
     completed_on = date_field(gettext_lazy("Completed on"))
     source = forms.ChoiceField(
         label=gettext_lazy("Source"),
