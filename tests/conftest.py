@@ -29,6 +29,22 @@ ROLE_ORG_KIND = {
 
 
 @pytest.fixture(autouse=True)
+def _default_language():
+    """Every test starts in the default language (Polish) and leaves the thread as found.
+
+    A request to an English page (``/en/…``) activates English in the thread and Django does
+    not deactivate it after the response: a later test in the same process (any app's, in any
+    order ``-n 2`` deals them out) would then ``reverse()`` to ``/en/…`` URLs and read English
+    pages. ``test_every_view_is_logged_and_only_officers_see_records`` failed that way when an
+    English page had been requested before it in the same worker."""
+    from django.conf import settings
+    from django.utils import translation
+
+    with translation.override(settings.LANGUAGE_CODE):
+        yield
+
+
+@pytest.fixture(autouse=True)
 def _fresh_cache():
     """Rate limits and throttling live in the cache: no test inherits another's counters
     (nor the tokens and the receiving hotline this process remembers)."""

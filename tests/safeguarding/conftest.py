@@ -1,25 +1,10 @@
 import pytest
-from django.conf import settings
-from django.utils import translation
 
 from ostoja.organisations.roles import Role
 from tests.conftest import make_user
 from tests.factories import OrganisationFactory
 
 from .factories import signed_in
-
-
-@pytest.fixture(autouse=True)
-def _default_language():
-    """Every test starts in the default language (Polish) and leaves the thread as found.
-
-    A request to an English page (``/en/…``) activates English in the thread and Django does
-    not deactivate it after the response: a later test in the same process (any app's, in any
-    order ``-n 2`` deals them out) would then ``reverse()`` to ``/en/…`` URLs and read English
-    pages. ``test_every_view_is_logged_and_only_officers_see_records`` failed that way when an
-    English page had been requested before it in the same worker."""
-    with translation.override(settings.LANGUAGE_CODE):
-        yield
 
 
 @pytest.fixture
