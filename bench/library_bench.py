@@ -153,7 +153,7 @@ def vocabulary(size: int, rng) -> list[str]:
     return list(words)
 
 
-def run(url: str, docs: int, vocab_size: int, repeat: int) -> dict:
+def run(url: str, docs: int, vocab_size: int, repeat: int, reuse: bool = False) -> dict:
     import numpy as np
 
     setup_django(url)
@@ -183,7 +183,10 @@ def run(url: str, docs: int, vocab_size: int, repeat: int) -> dict:
         )
         for _ in range(docs)
     ]
-    Material.objects.bulk_create(materials, batch_size=2000)
+    if not reuse:
+        Material.objects.bulk_create(materials, batch_size=2000)
+    elif Material.objects.count() != docs:
+        sys.exit(f"--keep: the kept database does not hold {docs} materials; delete it.")
     ids = list(Material.objects.order_by("pk").values_list("pk", "title", "authors"))
     common, middle, rare = vocab[5], vocab[400], vocab[9000 % vocab_size]
     title_word = materials[len(materials) // 2].title.split()[1].lower()
@@ -199,11 +202,12 @@ def run(url: str, docs: int, vocab_size: int, repeat: int) -> dict:
     ]
     # The oracle: for each query group, the vocabulary words it matches (prefix); a document
     # matches a group when it has one of them among its words or in its metadata.
-    group_masks = {}
-    for name, text, _extra in queries:
-        group_masks[name] = [
-            np.array([w.startswith(g[0][0]) for w in vocab]) for g in search.query_groups(text)
-        ]
+    query_groups = {name: search.query_groups(text) for name, text, _extra in queries}
+    group_masks = {
+        name: [np.array([w.startswith(g[0][0]) for w in vocab]) for g in groups]
+        for name, groups in query_groups.items()
+    }
+    absent_log = np.log1p(-p)
     expected: dict[str, set[int]] = {name: set() for name, _t, _e in queries}
     total_pages = 0
     total_distinct = 0
@@ -213,27 +217,28 @@ def run(url: str, docs: int, vocab_size: int, repeat: int) -> dict:
             pages = int(np.clip(rng.lognormal(np.log(170), 0.55), 20, 900))
             total_pages += pages
             tokens = pages * 300
-            present = rng.random(vocab_size) < -np.expm1(tokens * np.log1p(-p))
+            present = rng.random(vocab_size) < -np.expm1(tokens * absent_log)
             words = [vocab[i] for i in np.flatnonzero(present)]
             total_distinct += len(words)
             meta = search.fold(f"{title} {title} {title} {authors}")
-            body = " ".join(words)
             meta_words = meta.split()
-            for name, _text, _extra in queries:
-                groups = search.query_groups(_text)
+            for name, groups in query_groups.items():
                 ok = all(
                     present[mask].any() or any(w.startswith(g[0][0]) for w in meta_words)
                     for mask, g in zip(group_masks[name], groups, strict=True)
                 )
                 if ok:
                     expected[name].add(pk)
-            batch.append((pk, meta, body))
+            if reuse:
+                continue
+            batch.append((pk, meta, " ".join(words)))
             if len(batch) == 500:
                 search.index_raw(batch)
                 batch = []
         search.index_raw(batch)
-    with connection.cursor() as cursor:
-        cursor.execute("ANALYZE")
+    if not reuse:
+        with connection.cursor() as cursor:
+            cursor.execute("ANALYZE")
     load_s = time.perf_counter() - started
 
     kind_of = dict(Material.objects.values_list("pk", "kind"))
@@ -266,6 +271,7 @@ def run(url: str, docs: int, vocab_size: int, repeat: int) -> dict:
     return {
         "vendor": connection.vendor,
         "docs": docs,
+        "reused": reuse,
         "avg_pages": total_pages / docs,
         "avg_distinct_words": total_distinct / docs,
         "load_s": load_s,
@@ -290,14 +296,28 @@ def main() -> None:
     parser.add_argument("--vocab", type=int, default=40_000)
     parser.add_argument("--repeat", type=int, default=15)
     parser.add_argument("--only", choices=["sqlite", "postgres"])
+    parser.add_argument(
+        "--keep",
+        metavar="FILE",
+        help="SQLite: build the data set in FILE and keep it; when FILE exists, reuse it "
+        "(only the oracle is recomputed, from the same seed) -- for profiling queries "
+        "without rebuilding 20,000 documents",
+    )
     parser.add_argument("--child", help=argparse.SUPPRESS)
+    parser.add_argument("--reuse", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
-        print(json.dumps(run(args.child, args.docs, args.vocab, args.repeat)))
+        print(json.dumps(run(args.child, args.docs, args.vocab, args.repeat, args.reuse)))
         return
     targets = []
+    reuse = False
     if args.only in (None, "sqlite"):
-        targets.append(("sqlite", f"sqlite:///{tempfile.mkdtemp()}/library_bench.sqlite3"))
+        if args.keep:
+            path = Path(args.keep).resolve()
+            reuse = path.exists()
+            targets.append(("sqlite", f"sqlite:///{path}"))
+        else:
+            targets.append(("sqlite", f"sqlite:///{tempfile.mkdtemp()}/library_bench.sqlite3"))
     if args.only in (None, "postgres"):
         url = os.environ.get("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/h_library_bench")
         recreate_database(url)
@@ -316,6 +336,7 @@ def main() -> None:
                 str(args.vocab),
                 "--repeat",
                 str(args.repeat),
+                *(["--reuse"] if reuse and label == "sqlite" else []),
             ],
             capture_output=True,
             text=True,
@@ -326,7 +347,11 @@ def main() -> None:
         print(
             f"\n## {label}: {result['docs']} documents, {result['avg_pages']:.0f} pages and "
             f"{result['avg_distinct_words']:.0f} distinct words each on average; "
-            f"load+index {result['load_s']:.0f} s"
+            + (
+                "data set reused (--keep)"
+                if result["reused"]
+                else f"load+index {result['load_s']:.0f} s"
+            )
         )
         print(
             f"p50 {result['p50_ms']:.1f} ms · p95 {result['p95_ms']:.1f} ms ({verdict}) · "

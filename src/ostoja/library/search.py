@@ -159,6 +159,8 @@ class Filters:
     year: int | None = None
     access: str = ""
     publisher: int | None = None
+    #: Exact topic, case-insensitive.
+    topic: str = ""
 
 
 def visible(members: bool) -> QuerySet:
@@ -181,6 +183,8 @@ def search(filters: Filters, *, members: bool) -> QuerySet:
         qs = qs.filter(access=filters.access)
     if filters.publisher:
         qs = qs.filter(publisher_id=filters.publisher)
+    if filters.topic:
+        qs = qs.filter(topic__iexact=filters.topic.strip())
     groups = query_groups(filters.text)
     if not groups:
         return qs.order_by("-year", "title", "pk")
