@@ -39,7 +39,7 @@ def shelf(world, django_capture_on_commit_callbacks):
         secret = material(
             title="Raport roboczy dla członków",
             access="members",
-            topic="badania",
+            topic="Bezpieczeństwo w sieci",
             upload_file=upload(pdf_bytes(["Uwodzenie dzieci w internecie (grooming)"])),
         )
     return {"guide": guide, "english": english, "secret": secret}
@@ -174,6 +174,8 @@ def test_a_members_only_id_is_a_404_to_a_visitor_like_an_unknown_one(shelf):
 def test_filters_topic_language_kind_and_full_text(world, shelf):
     client = Client()
     assert len(titles(client.get(LIST, {"topic": "standardy OCHRONY"}))) == 2
+    assert len(titles(client.get(LIST, {"topic": "Standardy ochrony "}))) == 2
+    assert titles(client.get(LIST, {"topic": "standardy"})) == []  # the whole topic
     assert titles(client.get(LIST, {"language": "en"})) == ["Child protection policies"]
     assert titles(client.get(LIST, {"kind": "guide"})) == [
         "Poradnik: standardy ochrony dzieci w szkole"
@@ -185,6 +187,10 @@ def test_filters_topic_language_kind_and_full_text(world, shelf):
     assert titles(client.get(LIST, {"q": "grooming"})) == []
     member = bearer(token_of(world.orgs[Role.NETWORK_MEMBER]))
     assert titles(member.get(LIST, {"q": "grooming"})) == ["Raport roboczy dla członków"]
+    assert titles(member.get(LIST, {"topic": "BEZPIECZEŃSTWO W SIECI"})) == [
+        "Raport roboczy dla członków"
+    ]
+    assert titles(client.get(LIST, {"topic": "bezpieczenstwo w sieci"})) == []  # members only
     # FTS syntax in the query is just text.
     assert client.get(LIST, {"q": '") OR * NEAR( "'}).status_code == 200
 

@@ -110,6 +110,8 @@ def test_unknown_and_malformed_ids_are_a_json_404(texts, tail):
 def test_title_search_and_paging(texts):
     client = Client()
     assert client.get(LIST, {"q": "SZKÓŁ"}).json()["count"] == 1
+    assert client.get(LIST, {"q": "stanowisko szkol"}).json()["count"] == 1
+    assert client.get(LIST, {"q": "stanowisko gmin"}).json()["count"] == 0
     assert client.get(LIST, {"q": "rekomendacji"}).json()["count"] == 0  # not published
     past = client.get(LIST, {"page": 100_000, "per_page": 100})
     assert past.status_code == 200 and past.json()["items"] == [] and past.json()["count"] == 1

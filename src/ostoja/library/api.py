@@ -128,7 +128,10 @@ class LibraryFilters(Schema):
         "Polish endings and diacritics are folded).",
     )
     topic: str | None = Field(
-        None, max_length=120, pattern=PRINTABLE, description="Exact topic, case-insensitive."
+        None,
+        max_length=120,
+        pattern=PRINTABLE,
+        description="The whole topic, ignoring case and Polish diacritics.",
     )
     language: Literal["pl", "en", "other"] | None = None
     kind: (

@@ -159,7 +159,7 @@ class Filters:
     year: int | None = None
     access: str = ""
     publisher: int | None = None
-    #: Exact topic, case-insensitive.
+    #: The exact topic, ignoring case and Polish diacritics.
     topic: str = ""
 
 
@@ -184,7 +184,11 @@ def search(filters: Filters, *, members: bool) -> QuerySet:
     if filters.publisher:
         qs = qs.filter(publisher_id=filters.publisher)
     if filters.topic:
-        qs = qs.filter(topic__iexact=filters.topic.strip())
+        # Topics are few: compared folded in Python, so that case and Polish diacritics fold
+        # alike on SQLite (whose LIKE folds ASCII only) and PostgreSQL.
+        wanted = fold(filters.topic.strip())
+        topics = Material.objects.order_by().values_list("topic", flat=True).distinct()
+        qs = qs.filter(topic__in=[t for t in topics if fold(t) == wanted])
     groups = query_groups(filters.text)
     if not groups:
         return qs.order_by("-year", "title", "pk")

@@ -16,6 +16,8 @@ from django.http import Http404
 from django.urls import reverse
 from ninja import Field, Path, Query, Router, Schema
 
+from ostoja.directory.search_text import unaccent_pl
+
 from . import services
 from .models import Document, DocumentKind, Stage
 
@@ -30,6 +32,10 @@ def published_positions():
     return Document.objects.filter(
         kind=DocumentKind.POSITION, stage=Stage.PUBLISHED, final_version__isnull=False
     )
+
+
+def fold(text: str) -> str:
+    return unaccent_pl(text).casefold()
 
 
 def absolute(path: str) -> str:
@@ -74,7 +80,11 @@ class PositionPage(Schema):
 
 class PositionFilters(Schema):
     q: str | None = Field(
-        None, max_length=200, pattern=PRINTABLE, description="Words of the title."
+        None,
+        max_length=200,
+        pattern=PRINTABLE,
+        description="Words of the title (every word must occur; case and Polish "
+        "diacritics are ignored).",
     )
     page: int = Field(1, ge=1, le=MAX_PAGE)
     per_page: int = Field(20, ge=1, le=MAX_PER_PAGE)
@@ -102,8 +112,18 @@ def positions(request, filters: Query[PositionFilters]):
     """A page of the partnership's published joint positions, newest first, with the
     number of signatory organisations. `q`: every word must be in the title."""
     qs = published_positions()
-    for word in (filters.q or "").split()[:10]:
-        qs = qs.filter(title__icontains=word)
+    words = [fold(w) for w in (filters.q or "").split()[:10]]
+    if words:
+        # Published positions are few (dozens a year): matched in Python, so that case and
+        # Polish diacritics fold the same on SQLite (whose LIKE folds ASCII only) as on
+        # PostgreSQL -- "SZKÓŁ" and "szkol" find "szkół".
+        qs = qs.filter(
+            pk__in=[
+                pk
+                for pk, title in qs.values_list("pk", "title")
+                if all(w in fold(title) for w in words)
+            ]
+        )
     qs = qs.annotate(
         live_signatures=Count("signatures", filter=Q(signatures__withdrawn_at__isnull=True))
     ).order_by("-published_at", "-pk")
