@@ -150,6 +150,8 @@ API_APPS = [
     "ostoja.pact",
     "ostoja.events",
     "ostoja.learning",
+    "ostoja.library",
+    "ostoja.positions",
 ]
 
 for _app in API_APPS:

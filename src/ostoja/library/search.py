@@ -159,6 +159,8 @@ class Filters:
     year: int | None = None
     access: str = ""
     publisher: int | None = None
+    #: The exact topic, ignoring case and Polish diacritics.
+    topic: str = ""
 
 
 def visible(members: bool) -> QuerySet:
@@ -181,6 +183,12 @@ def search(filters: Filters, *, members: bool) -> QuerySet:
         qs = qs.filter(access=filters.access)
     if filters.publisher:
         qs = qs.filter(publisher_id=filters.publisher)
+    if filters.topic:
+        # Topics are few: compared folded in Python, so that case and Polish diacritics fold
+        # alike on SQLite (whose LIKE folds ASCII only) and PostgreSQL.
+        wanted = fold(filters.topic.strip())
+        topics = Material.objects.order_by().values_list("topic", flat=True).distinct()
+        qs = qs.filter(topic__in=[t for t in topics if fold(t) == wanted])
     groups = query_groups(filters.text)
     if not groups:
         return qs.order_by("-year", "title", "pk")

@@ -130,6 +130,8 @@ DEMO_APPS = [
     "ostoja.forum",
     "ostoja.events",
     "ostoja.learning",
+    "ostoja.library",  # after the network: partner organisations order and subscribe
+    "ostoja.positions",  # after the library: a campaign's kit is made of its materials
 ]
 
 
