@@ -5,6 +5,7 @@ from __future__ import annotations
 from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from .models import Access, Audience, JournalFormat, Kind, Language
 
@@ -77,7 +78,9 @@ class StockForm(forms.Form):
 
 
 class SubscriptionForm(forms.Form):
-    format = forms.ChoiceField(label=_("Format"), choices=JournalFormat.choices)
+    format = forms.ChoiceField(
+        label=pgettext_lazy("journal", "Format"), choices=JournalFormat.choices
+    )
     copies = forms.IntegerField(label=_("Printed copies"), min_value=1, max_value=50, initial=1)
     address = forms.CharField(
         label=_("Delivery address"),

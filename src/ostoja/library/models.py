@@ -18,6 +18,7 @@ from django.contrib.postgres.search import SearchVectorField
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class Kind(models.TextChoices):
@@ -201,7 +202,10 @@ class JournalSubscription(models.Model):
         "organisations.Organisation", on_delete=models.CASCADE, related_name="journal_subscription"
     )
     format = models.CharField(
-        _("format"), max_length=10, choices=JournalFormat.choices, default=JournalFormat.ELECTRONIC
+        pgettext_lazy("journal", "format"),
+        max_length=10,
+        choices=JournalFormat.choices,
+        default=JournalFormat.ELECTRONIC,
     )
     copies = models.PositiveSmallIntegerField(_("printed copies"), default=1)
     delivery_address = models.TextField(_("delivery address"), blank=True)

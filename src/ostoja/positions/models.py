@@ -16,6 +16,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from ostoja.organisations.models import Voivodeship
 
@@ -26,7 +27,7 @@ class DocumentKind(models.TextChoices):
 
 
 class Stage(models.TextChoices):
-    DRAFT = "draft", _("draft")
+    DRAFT = "draft", pgettext_lazy("position", "draft")
     COMMENTS = "comments", _("comment round")
     SIGNING = "signing", _("call for co-signing")
     PUBLISHED = "published", _("published")
