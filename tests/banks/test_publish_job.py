@@ -10,7 +10,7 @@ import pytest
 from django.core.management import call_command
 
 from ostoja.banks import index_cache, services
-from ostoja.banks.index_cache import BankIndexCache, published_meta, publish_if_stale
+from ostoja.banks.index_cache import BankIndexCache, publish_if_stale, published_meta
 from ostoja.scheduler.models import JobRun
 from ostoja.scheduler.registry import registered_jobs
 from ostoja.scheduler.services import Scheduler

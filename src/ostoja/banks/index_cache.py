@@ -14,20 +14,21 @@ full rebuild. While one thread refreshes, the others keep searching the previous
 indexes publish immutable snapshots), so a refresh never blocks matching.
 
 Shared snapshot (issue 17: 100 million hashes). With ``OSTOJA_BANKS_INDEX_DIR`` set, the PDQ
-index is not built by every worker from the database: ``manage.py banks_index_publish`` (or the
-``banks.publish_index`` job) writes the PDQ entries of the enabled banks to that directory as a
-saved :class:`~ostoja.matching.PdqIndex` generation, together with the change sequence it was
-read at. The scheduler's ``banks_publish_index`` job (every 10 minutes) publishes a new
-generation only when the published one is stale (:func:`publish_if_stale`): none yet, another
-database, another set of enabled banks, at least ``OSTOJA_BANKS_PUBLISH_MIN_CHANGES`` changed
+index is not built by every worker from the database: ``manage.py banks_index_publish`` (or
+the scheduler's ``banks_publish_index`` job) writes the PDQ entries of the enabled banks to
+that directory as a saved :class:`~ostoja.matching.PdqIndex` generation, together with the
+change sequence it was read at. The job runs every 10 minutes and publishes a new generation
+only when the published one is stale (:func:`publish_if_stale`): none yet, another database,
+another set of enabled banks, at least ``OSTOJA_BANKS_PUBLISH_MIN_CHANGES`` (10,000) changed
 entries since, or any change and the generation older than
-``OSTOJA_BANKS_PUBLISH_MAX_AGE_SECONDS``; otherwise a run costs two small queries. A worker opens the published generation memory-mapped (``verify="quick"``: the
-publisher checked every checksum), so every worker on the host shares the same page-cache
-pages -- a new worker neither loads nor copies the index -- and then applies only the changes
-made since the snapshot's sequence, as above (a removal tombstones the shared rows in a small
-per-worker array; an addition goes to the worker's own small segments). When a newer
-generation is published, the next check switches to it. Exact signal types are still built per
-worker from the database (they are small).
+``OSTOJA_BANKS_PUBLISH_MAX_AGE_SECONDS`` (1 h); otherwise a run costs a file read and two
+small queries. A worker opens the published generation memory-mapped (``verify="quick"``:
+the publisher checked every checksum), so every worker on the host shares the same
+page-cache pages -- a new worker neither loads nor copies the index -- and then applies only
+the changes made since the snapshot's sequence, as above (a removal tombstones the shared
+rows in a small per-worker array; an addition goes to the worker's own small segments). When
+a newer generation is published, the next check switches to it. Exact signal types are still
+built per worker from the database (they are small).
 
 The index is only a candidate filter: ``services.match_hashes`` re-reads every candidate from
 the database (active, bank enabled) and recomputes its distance, so a stale index can at worst
