@@ -371,9 +371,7 @@ def test_openapi_describes_the_endpoints(client):
         {"hashes": [h("md5", MD5)], "extra": 1},
     ],
 )
-def test_well_formed_bodies_skip_the_per_hash_validators_with_the_same_result(
-    payload, monkeypatch
-):
+def test_well_formed_bodies_skip_the_per_hash_validators_with_the_same_result(payload, monkeypatch):
     from ostoja.banks import api as api_module
 
     fast = api_module.MatchIn.model_validate(payload)
