@@ -133,16 +133,6 @@ class MatchIn(Schema):
         "Meta's recommendation; lower is stricter).",
     )
 
-    @model_validator(mode="wrap")
-    @classmethod
-    def _well_formed_fast(cls, data, handler):
-        """A well-formed body (the usual case) skips the per-hash validators: up to 10,000
-        of them cost more than matching (bench/match_api_bench.py). Anything else, however
-        small the difference (an alias, upper-case type, whitespace, an extra key, a string
-        threshold), goes through full validation and gets its exact error messages."""
-        fast = _well_formed_match_in(data)
-        return handler(data) if fast is None else fast
-
     model_config = {
         "json_schema_extra": {
             "examples": [
@@ -156,35 +146,6 @@ class MatchIn(Schema):
             ]
         }
     }
-
-
-_HASH_KEYS = frozenset(("signal_type", "value"))
-_HEX_LENGTHS = {name: get_signal_type(name).hex_length for name in ("pdq", "md5", "sha1", "sha256")}
-_ASCII_HEX = re.compile(r"[0-9a-fA-F]+")
-
-
-def _well_formed_match_in(data) -> MatchIn | None:
-    """``MatchIn`` built without per-field validation when ``data`` needs no conversion and
-    no error message (see ``MatchIn._well_formed_fast``); None otherwise."""
-    if type(data) is not dict or not set(data) <= {"hashes", "pdq_threshold"}:
-        return None
-    threshold = data.get("pdq_threshold", DEFAULT_THRESHOLD)
-    if type(threshold) is not int or not 0 <= threshold <= services.PDQ_MAX_THRESHOLD:
-        return None
-    items = data.get("hashes")
-    if type(items) is not list or not 1 <= len(items) <= MAX_HASHES:
-        return None
-    hashes = []
-    construct = MatchHashIn.model_construct
-    lengths, keys, hexdigits = _HEX_LENGTHS, _HASH_KEYS, _ASCII_HEX.fullmatch
-    for item in items:
-        if type(item) is not dict or item.keys() != keys:
-            return None
-        signal_type, value = item["signal_type"], item["value"]
-        if type(value) is not str or lengths.get(signal_type) != len(value) or not hexdigits(value):
-            return None
-        hashes.append(construct(signal_type=signal_type, value=value.lower()))
-    return MatchIn.model_construct(hashes=hashes, pdq_threshold=threshold)
 
 
 class ClassificationOut(Schema):
