@@ -350,3 +350,25 @@ def test_openapi_describes_the_endpoints(client):
     multipart = image["requestBody"]["content"]["multipart/form-data"]["schema"]
     assert multipart["properties"]["image"]["format"] == "binary"
     assert "422" in image["responses"] and "413" in image["responses"]
+
+
+# -- the answer of /v1/match is built without ninja's re-validation (bench/match_api_bench.py) ---
+
+
+def test_the_answer_is_exactly_what_the_response_schema_describes(api, bank, hotline_org):
+    from ostoja.banks.api import MatchOutList
+
+    add(bank, "pdq", PDQ_A, classification="baseline", category="A", age_band="3-13")
+    private = make_bank(hotline_org, slug="own", name="Own", visibility="private")
+    private.match_disclosure = "known"
+    private.save()
+    add(private, "pdq", flip_bits(PDQ_A, 3, seed=9), classification="national")
+    response = post_json(api, {"hashes": [h("pdq", PDQ_A), h("md5", MD5)]})
+    assert response.status_code == 200
+    assert response["Content-Type"] == "application/json; charset=utf-8"
+    body = response.json()
+    assert body == MatchOutList.model_validate(body).model_dump()
+    assert list(body) == ["results", "matched", "pdq_threshold"]
+    assert list(body["results"][0]) == ["signal_type", "value", "matches", "truncated"]
+    assert [m["disclosure"] for m in body["results"][0]["matches"]] == ["full", "known"]
+    assert body["results"][0]["matches"][1]["bank"] is None

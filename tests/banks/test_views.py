@@ -299,3 +299,25 @@ def test_coordinator_manages_any_bank(coordinator_client):
     make_bank(other, slug="any")
     assert coordinator_client.get("/banks/any/import/").status_code == 200
     assert coordinator_client.get("/en/banks/any/").status_code == 200
+
+
+def test_import_preview_shows_classification_and_age_band_as_translated_labels(
+    analyst_client, bank
+):
+    text = (
+        "signal_type,signal_value,classification,category,age_band\n"
+        f"md5,{MD5},baseline,,3-13\n"
+        f"pdq,{PDQ_A},,,\n"
+    )
+    response = analyst_client.post(
+        "/banks/bank-a/import/",
+        {"file": csv_upload(text), "file_format": "auto", "classification": "national"},
+    )
+    html = analyst_client.get(response["Location"]).content.decode()
+    # Polish by default: labels, not the stored codes
+    assert "<td>Międzynarodowy standard (baseline) · 3–13 lat</td>" in html
+    assert "<td>Krajowa</td>" in html  # the upload's default classification
+    assert ">baseline<" not in html and ">national<" not in html and "3-13" not in html
+    english = analyst_client.get("/en" + response["Location"]).content.decode()
+    assert "<td>International baseline · 3–13 years</td>" in english
+    assert "<td>National</td>" in english

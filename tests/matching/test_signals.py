@@ -155,3 +155,31 @@ def test_exact_distance(st_):
     assert not st_.matches(a, b)
     with pytest.raises(ValueError, match="exact"):
         st_.matches(a, b, threshold=3)
+
+
+def _parse_by_characters(st_, value: str) -> str | None:
+    """The definition parse() keeps (one character at a time): None for a rejected value."""
+    text = value.strip()
+    if not text or len(text) != st_.hex_length:
+        return None
+    if any((ch.lower() if "A" <= ch <= "Z" else ch) not in "0123456789abcdef" for ch in text):
+        return None
+    return text.lower()
+
+
+@given(
+    st.sampled_from(sorted(SIGNAL_TYPES)),
+    st.one_of(
+        st.text(alphabet="0123456789abcdefABCDEF", min_size=30, max_size=66),
+        st.text(alphabet="0123456789abcdefABCDEF \t\n\u00a0\u200b０ｆgxİı", max_size=70),
+        st.text(max_size=70),
+    ),
+)
+def test_the_fast_path_of_parse_accepts_exactly_what_the_character_check_accepts(name, value):
+    st_ = get_signal_type(name)
+    expected = _parse_by_characters(st_, value)
+    if expected is None:
+        with pytest.raises(SignalParseError):
+            st_.parse(value)
+    else:
+        assert st_.parse(value) == expected

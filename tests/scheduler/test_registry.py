@@ -79,6 +79,7 @@ def test_the_platforms_jobs_are_discovered_with_their_schedules():
         "events_retention": ("events_retention", "50 3 * * *", "ostoja.events"),
         "positions_suggest_dates": ("positions_suggest_dates", "0 8 * * *", "ostoja.positions"),
         "pact_reminders": ("pact_reminders", "0 8 * * *", "ostoja.pact"),
+        "banks_publish_index": ("banks_index_publish", "*/10 * * * *", "ostoja.banks"),
     }
     assert all(j.description for j in jobs.values())
 

@@ -931,6 +931,7 @@ def match_hashes(
     force_fresh: bool = False,
     cache: BankIndexCache | None = None,
     for_organisation=ALL_BANKS,
+    canonical: bool = False,
 ) -> list[HashMatches]:
     """For each ``(signal_type, value)``, its matches in the enabled banks.
 
@@ -942,12 +943,16 @@ def match_hashes(
     may not see (``HashBank.objects.visible_to_organisation``) are disclosed only as each
     bank's owner allows (``match_disclosure``), or left out. ``ALL_BANKS`` (the default)
     names every match: for the hotline's own checker, whose answers analysts see.
+
+    ``canonical=True``: the caller has already validated every pair (a known signal type, the
+    value as :func:`normalise_query` returns it), e.g. the API's request schema; they are not
+    parsed a second time.
     """
     if isinstance(pdq_threshold, bool) or not isinstance(pdq_threshold, int):
         raise TypeError("pdq_threshold must be an int")
     if not 0 <= pdq_threshold <= PDQ_MAX_THRESHOLD:
         raise ValueError(f"pdq_threshold must be between 0 and {PDQ_MAX_THRESHOLD}")
-    queries = [normalise_query(t, v) for t, v in hashes]
+    queries = list(hashes) if canonical else [normalise_query(t, v) for t, v in hashes]
     cache = cache or default_cache
     cache.ensure_fresh(force=force_fresh)
     candidates: list[list[tuple[int, int]]] = [[] for _ in queries]
@@ -985,6 +990,9 @@ def match_hashes(
             rows[row[0]] = row
     results = []
     for (t, v), cands in zip(queries, candidates, strict=True):
+        if not cands:  # most hashes of a large batch: nothing to check or sort
+            results.append(HashMatches(t, v, []))
+            continue
         matches = []
         for eid, _d in cands:
             row = rows.get(eid)
@@ -1015,7 +1023,7 @@ def match_hashes(
                     continue
             matches.append(match)
         matches.sort(key=lambda m: (m.distance, m.disclosure != "full", m.bank or "", m.entry_id))
-        if for_organisation is not ALL_BANKS:
+        if for_organisation is not ALL_BANKS and any(m.disclosure != "full" for m in matches):
             matches = _merge_undisclosed(matches)
         results.append(
             HashMatches(

@@ -31,7 +31,7 @@ from .forms import (
     ImportForm,
     RemoveEntryForm,
 )
-from .models import BankEntry, BankImport, HashBank
+from .models import AgeBand, BankEntry, BankImport, Classification, HashBank
 
 PAGE_SIZE = 50
 
@@ -208,6 +208,26 @@ def import_upload(request, slug):
 PREVIEW_ROWS = 20
 
 
+def _preview_rows(rows: list[dict], summary: dict) -> list[dict]:
+    """The first rows of an upload with their classification and age band as translated
+    labels (the rows keep the codes; a code Ostoja does not know is shown as it is)."""
+    classifications = dict(Classification.choices)
+    age_bands = dict(AgeBand.choices)
+    default = summary.get("classification") or ""
+    preview = []
+    for row in rows[:PREVIEW_ROWS]:
+        code = row.get("classification") or default
+        band = row.get("age_band") or ""
+        preview.append(
+            {
+                **row,
+                "classification_label": classifications.get(code, code),
+                "age_band_label": age_bands.get(band, band),
+            }
+        )
+    return preview
+
+
 @require_GET
 @permission_required(permissions.can_use_banks)
 def import_detail(request, slug, pk):
@@ -220,7 +240,7 @@ def import_detail(request, slug, pk):
             "bank": bank,
             "imp": imp,
             "summary": imp.summary,
-            "sample": imp.rows[:PREVIEW_ROWS],
+            "sample": _preview_rows(imp.rows, imp.summary),
             "result": imp.summary.get("result"),
             "signature": imp.summary.get("signature", {}),
         },

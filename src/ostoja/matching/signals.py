@@ -12,6 +12,7 @@ returns the canonical form; anything else is rejected with a :class:`SignalParse
 from __future__ import annotations
 
 import math
+import re
 from dataclasses import dataclass
 from typing import ClassVar
 
@@ -26,6 +27,8 @@ __all__ = [
 ]
 
 _HEX_DIGITS = frozenset("0123456789abcdef")
+#: ASCII hex digits only (``str.isdigit``/``\d`` would also take other scripts' digits).
+_ASCII_HEX = re.compile(r"[0-9a-fA-F]+")
 
 #: Distance between two different exact hashes (md5/sha*): "infinitely" far apart.
 EXACT_MISMATCH = math.inf
@@ -72,6 +75,10 @@ class SignalType:
                 f"{self.name} hash must be a str of hexadecimal digits, not {type(value).__name__}"
             )
         text = value.strip()
+        # The common case in one C-level match (an API call parses up to 10,000 of them);
+        # anything else takes the character loop below, which names the problem.
+        if len(text) == self.hex_length and _ASCII_HEX.fullmatch(text):
+            return text.lower()
         if not text:
             raise SignalParseError(f"{self.name} hash is empty")
         # Check characters before length so that "wrong length" is never reported for a

@@ -359,7 +359,12 @@ OSTOJA_KNOWN_MATERIAL_CHECKER = "ostoja.banks.services.check_known_for_hotline"
 OSTOJA_BANK_SIGNING_KEY_FILE = os.environ.get(
     "OSTOJA_BANK_SIGNING_KEY_FILE", str(VAR_DIR / "keys" / "bank-signing-ed25519.pem")
 )
-OSTOJA_BANKS_REFRESH_SECONDS = 2  # every web worker sees bank changes within this (≤ 10 s)
+# Every web worker checks for bank changes this often (≤ 10 s); 1 s keeps a change visible
+# within 2 s even at 100M hashes (docs/benchmarks.md, issue 17).
+OSTOJA_BANKS_REFRESH_SECONDS = 1
+# A directory on local disk for the shared, memory-mapped PDQ index (empty: every worker builds
+# its own from the database); the scheduler's banks_publish_index job keeps it fresh.
+OSTOJA_BANKS_INDEX_DIR = os.environ.get("OSTOJA_BANKS_INDEX_DIR", "")
 
 # SQLite has no covering indexes: Django ignores INCLUDE columns there, which is fine for the
 # embedded default (PostgreSQL, the production database, uses them).
