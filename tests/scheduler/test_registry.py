@@ -138,3 +138,12 @@ def test_manage_py_check_reports_a_bad_declaration(monkeypatch):
     monkeypatch.undo()
     assert checks.check_job_definitions() == []
     call_command("check")  # the real declarations pass
+
+
+def test_the_readme_lists_every_scheduled_job():
+    """The operator's table of jobs in README.md stays true as apps add theirs."""
+    from tests.page_text import SRC
+
+    readme = (SRC.parents[1] / "README.md").read_text(encoding="utf-8")
+    missing = [name for name in registry.registered_jobs() if f"| `{name}` |" not in readme]
+    assert not missing, f"README.md's scheduled-jobs table lacks {missing}"
