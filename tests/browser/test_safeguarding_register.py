@@ -86,7 +86,8 @@ def test_officer_vets_a_volunteer_who_lived_in_germany(page, live_server):
     page.fill("#id_period-end_date", "2022-03-31")
     submit(page, "Dodaj okres")
     assert "nakłada się" in page.content()
-    page.get_by_role("link", name="Wróć do wpisu").click()
+    with page.expect_navigation():  # the next look-up must read the person's page, not this one
+        page.get_by_role("link", name="Wróć do wpisu").click()
 
     # The register now asks for the German record.
     german = page.locator("tr", has_text="Informacja z rejestru karnego: Niemcy")
