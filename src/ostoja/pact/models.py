@@ -24,8 +24,33 @@ def _in_language(texts: dict) -> str:
     return texts.get(lang) or texts.get("pl") or ""
 
 
-class Measure(models.Model):
-    """One practical measure of the catalogue (curated by coordinators, versioned)."""
+class MeasureTexts:
+    """The wording of a measure in the reader's language (shared by a measure and each of
+    its revisions)."""
+
+    @property
+    def title_text(self) -> str:
+        return _in_language(self.title)
+
+    @property
+    def description_text(self) -> str:
+        return _in_language(self.description)
+
+    @property
+    def good_practice_text(self) -> str:
+        return _in_language(self.good_practice)
+
+    @property
+    def legal_duties_text(self) -> list[str]:
+        return [_in_language(d) for d in self.legal_duties]
+
+
+class Measure(MeasureTexts, models.Model):
+    """One practical measure of the catalogue (curated by coordinators, versioned).
+
+    The fields hold the current wording; ``catalogue_version`` is the version of the
+    catalogue in which the wording last changed, and ``revisions`` keep every wording a
+    self-assessment may have answered."""
 
     code = models.CharField(_("code"), max_length=16, unique=True)
     pillar = models.CharField(_("pillar"), max_length=16, choices=Pillar.choices)
@@ -47,21 +72,61 @@ class Measure(models.Model):
     def __str__(self) -> str:
         return f"{self.code} {self.title_text}"
 
-    @property
-    def title_text(self) -> str:
-        return _in_language(self.title)
+
+class CatalogueVersion(models.Model):
+    """One version of the catalogue: every change a coordinator makes (a measure added,
+    reworded, retired or restored) or a shipped catalogue file loaded makes a new one."""
+
+    number = models.PositiveIntegerField(_("catalogue version"), unique=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    change = models.CharField(max_length=300, blank=True)  # what changed, for the history
+
+    class Meta:
+        ordering = ["-number"]
+
+    def __str__(self) -> str:
+        return f"v{self.number}"
+
+
+class MeasureRevision(MeasureTexts, models.Model):
+    """The wording of a measure as of one catalogue version. An answer points at the
+    revision it answered, so editing the catalogue never rewrites a submitted
+    self-assessment."""
+
+    measure = models.ForeignKey(Measure, on_delete=models.CASCADE, related_name="revisions")
+    catalogue_version = models.PositiveIntegerField(_("catalogue version"))
+    pillar = models.CharField(_("pillar"), max_length=16, choices=Pillar.choices)
+    title = models.JSONField(_("title"), default=dict)
+    description = models.JSONField(_("description"), default=dict)
+    good_practice = models.JSONField(_("good practice"), default=dict)
+    lanzarote = models.JSONField(_("Lanzarote Convention articles"), default=list)
+    legal_duties = models.JSONField(_("Polish legal duties"), default=list)
+    source = models.CharField(_("source"), max_length=300)
+    created_at = models.DateTimeField(default=timezone.now)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["measure", "-catalogue_version"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["measure", "catalogue_version"], name="pact_one_revision_per_version"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.measure.code} v{self.catalogue_version}"
 
     @property
-    def description_text(self) -> str:
-        return _in_language(self.description)
+    def code(self) -> str:
+        return self.measure.code
 
-    @property
-    def good_practice_text(self) -> str:
-        return _in_language(self.good_practice)
-
-    @property
-    def legal_duties_text(self) -> list[str]:
-        return [_in_language(d) for d in self.legal_duties]
+    def get_pillar_display(self) -> str:
+        return str(Pillar(self.pillar).label)
 
 
 class SignatoryKind(models.TextChoices):
@@ -234,6 +299,11 @@ class AnswerStatus(models.TextChoices):
 class Answer(models.Model):
     assessment = models.ForeignKey(Assessment, on_delete=models.CASCADE, related_name="answers")
     measure = models.ForeignKey(Measure, on_delete=models.PROTECT, related_name="answers")
+    # The wording answered (set when the answer is saved; a submitted self-assessment keeps
+    # it whatever the coordinators change in the catalogue later).
+    revision = models.ForeignKey(
+        MeasureRevision, on_delete=models.PROTECT, null=True, blank=True, related_name="answers"
+    )
     status = models.CharField(
         _("status"), max_length=16, choices=AnswerStatus.choices, default=AnswerStatus.NOT_STARTED
     )
@@ -253,6 +323,11 @@ class Answer(models.Model):
 
     def __str__(self) -> str:
         return f"{self.assessment} {self.measure.code}"
+
+    @property
+    def question(self) -> MeasureTexts:
+        """The wording this answer answers (the measure's current one if none is recorded)."""
+        return self.revision or self.measure
 
     @property
     def has_evidence(self) -> bool:

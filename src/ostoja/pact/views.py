@@ -7,7 +7,7 @@ import csv
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.db.models import Q
+from django.db.models import Count, Q
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -22,18 +22,26 @@ from ostoja.organisations.models import Organisation
 from ostoja.organisations.permissions import is_coordinator
 from ostoja.organisations.roles import Role
 
-from . import forms, links, public, services, tilemap
+from . import curation, forms, links, public, services, tilemap
 from .catalogue import PILLARS
 from .models import (
     Answer,
     Assessment,
+    CatalogueVersion,
+    Measure,
     Pillar,
     PlanItem,
     ReviewCycle,
     Signatory,
     SignatoryKind,
 )
-from .permissions import can_manage_signatories, can_review, can_sign, can_use_pact_workspace
+from .permissions import (
+    can_curate_catalogue,
+    can_manage_signatories,
+    can_review,
+    can_sign,
+    can_use_pact_workspace,
+)
 
 PAGE_SIZE = 100  # signatories per page of the overview (the open data has them all)
 
@@ -96,7 +104,114 @@ def catalogue(request):
     groups = [
         (label, [m for m in measures if m.pillar == value]) for value, label in Pillar.choices
     ]
-    return render(request, "pact/catalogue.html", {"groups": groups})
+    return render(
+        request,
+        "pact/catalogue.html",
+        {
+            "groups": groups,
+            "version": curation.current_version(),
+            "can_edit": can_curate_catalogue(request.user),
+        },
+    )
+
+
+# --- the catalogue, curated by coordinators --------------------------------------------------
+
+
+@require_http_methods(["GET", "POST"])
+@permission_required(can_curate_catalogue)
+def catalogue_edit(request):
+    """Every measure (also the retired ones) with buttons to move, retire and restore."""
+    services.active_measures()  # a fresh installation loads the shipped catalogue first
+    measures = list(Measure.objects.order_by("order", "code"))
+    if request.method == "POST":
+        measure = get_object_or_404(Measure, code=request.POST.get("code", ""))
+        action = request.POST.get("action")
+        try:
+            if action in ("up", "down"):
+                curation.move_measure(measure, actor=request.user, up=action == "up")
+            elif action == "retire":
+                curation.retire_measure(measure, actor=request.user)
+                messages.success(request, _("The measure was retired."))
+            elif action == "restore":
+                curation.restore_measure(measure, actor=request.user)
+                messages.success(request, _("The measure is back in the catalogue."))
+            else:
+                raise PermissionDenied
+        except ValidationError as exc:
+            for message in exc.messages:
+                messages.error(request, message)
+        return redirect(f"{reverse('pact:catalogue_edit')}#{measure.code}")
+    groups = [
+        (label, [m for m in measures if m.pillar == value]) for value, label in Pillar.choices
+    ]
+    return render(
+        request,
+        "pact/catalogue_edit.html",
+        {
+            "groups": groups,
+            "version": curation.current_version(),
+            "history": CatalogueVersion.objects.select_related("created_by")[:20],
+        },
+    )
+
+
+def _save_measure(request, form, measure=None):
+    """Run the service for the form; on a refusal the messages land on the form's fields."""
+    try:
+        if measure is None:
+            return curation.add_measure(
+                actor=request.user, code=form.cleaned_data["code"], **form.wording()
+            )
+        return curation.change_measure(measure, actor=request.user, **form.wording())
+    except ValidationError as exc:
+        for field, errors in exc.message_dict.items():
+            targets = [f for f in form.fields if f == field or f.startswith(f"{field}_")]
+            form.add_error(targets[0] if targets else None, errors)
+        return None
+
+
+@require_http_methods(["GET", "POST"])
+@permission_required(can_curate_catalogue)
+def measure_new(request):
+    form = forms.MeasureForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        measure = _save_measure(request, form)
+        if measure is not None:
+            messages.success(request, _("The measure was added to the catalogue."))
+            return redirect(f"{reverse('pact:catalogue_edit')}#{measure.code}")
+    return render(
+        request,
+        "pact/measure_form.html",
+        {"form": form, "measure": None},
+        status=400 if form.errors else 200,
+    )
+
+
+@require_http_methods(["GET", "POST"])
+@permission_required(can_curate_catalogue)
+def measure_edit(request, code):
+    measure = get_object_or_404(Measure, code=code)
+    form = forms.MeasureForm(
+        request.POST or None, editing=True, initial=forms.MeasureForm.initial_for(measure)
+    )
+    if request.method == "POST" and form.is_valid():
+        saved = _save_measure(request, form, measure)
+        if saved is not None:
+            messages.success(request, _("Saved."))
+            return redirect(f"{reverse('pact:catalogue_edit')}#{measure.code}")
+    return render(
+        request,
+        "pact/measure_form.html",
+        {
+            "form": form,
+            "measure": measure,
+            "revisions": measure.revisions.select_related("created_by").annotate(
+                answered=Count("answers")
+            ),
+        },
+        status=400 if form.errors else 200,
+    )
 
 
 def _public_signatory(slug) -> Signatory:
@@ -168,12 +283,12 @@ def lanzarote_export(request, slug):
         ]
     )
     for n, answer in enumerate(public.public_answers(assessment), start=1):
-        m = answer.measure
+        m = answer.question
         evidence = (answer.evidence_url or answer.evidence_note) if answer.evidence_public else ""
         writer.writerow(
             [
                 n,
-                f"{m.code} {m.title_text}",
+                f"{answer.measure.code} {m.title_text}",
                 m.pillar,
                 " ".join(m.lanzarote),
                 "; ".join(m.legal_duties_text),
@@ -417,7 +532,9 @@ def assessment(request, slug, year):
         return redirect("pact:assessment", slug=slug, year=year)
     current = Assessment.objects.filter(signatory=signatory, year=year).first()
     answers = (
-        current.answers.select_related("measure").prefetch_related("comments") if current else []
+        current.answers.select_related("measure", "revision").prefetch_related("comments")
+        if current
+        else []
     )
     return render(
         request,
@@ -444,7 +561,7 @@ def answer(request, slug, year, code):
         slug=slug,
     )
     item = get_object_or_404(
-        Answer.objects.select_related("assessment", "measure"),
+        Answer.objects.select_related("assessment", "measure", "revision"),
         assessment__signatory=signatory,
         assessment__year=year,
         measure__code=code,
@@ -497,6 +614,11 @@ def answer(request, slug, year, code):
             "form": form,
             "comment_form": comment_form,
             "comments": item.comments.select_related("author"),
+            # An answer still being written shows the catalogue's wording in force (saving
+            # records it); a submitted one the wording it answered.
+            "question": item.measure
+            if item.assessment.state in (Assessment.State.DRAFT, Assessment.State.CHANGES)
+            else item.question,
             "year": year,
         },
         status=status,
