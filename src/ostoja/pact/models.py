@@ -7,7 +7,7 @@ from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils import timezone
-from django.utils.translation import get_language
+from django.utils.translation import get_language, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 
 
@@ -164,7 +164,7 @@ class SignatoryQuerySet(models.QuerySet):
 class Signatory(models.Model):
     class State(models.TextChoices):
         PENDING = "pending", _("waiting for verification")
-        VERIFIED = "verified", _("signed")
+        VERIFIED = "verified", pgettext_lazy("pact signatory state", "signed")
         REJECTED = "rejected", _("not verified")
         LEFT = "left", _("left the Pact")
 
@@ -261,7 +261,7 @@ class Assessment(models.Model):
     """One year's self-assessment: one answer per measure, submitted, then reviewed."""
 
     class State(models.TextChoices):
-        DRAFT = "draft", _("draft")
+        DRAFT = "draft", pgettext_lazy("pact", "draft")
         SUBMITTED = "submitted", _("submitted for review")
         CHANGES = "changes", _("returned with questions")
         ACCEPTED = "accepted", _("reviewed")
@@ -291,7 +291,7 @@ class Assessment(models.Model):
 class AnswerStatus(models.TextChoices):
     NOT_STARTED = "not_started", _("not started")
     PLANNED = "planned", _("planned")
-    IN_PROGRESS = "in_progress", _("in progress")
+    IN_PROGRESS = "in_progress", pgettext_lazy("pact answer status", "in progress")
     IMPLEMENTED = "implemented", _("implemented")
     NOT_APPLICABLE = "not_applicable", _("not applicable")
 
@@ -436,13 +436,13 @@ class ReviewCycle(models.Model):
     report is public."""
 
     class State(models.TextChoices):
-        DRAFT = "draft", _("draft")
+        DRAFT = "draft", pgettext_lazy("pact", "draft")
         SIGNED_OFF = "signed_off", _("signed off")
 
     signatory = models.ForeignKey(Signatory, on_delete=models.CASCADE, related_name="reviews")
     period_start = models.DateField(_("from"))
     period_end = models.DateField(_("to"))
-    report = models.TextField(_("report"), max_length=20000)
+    report = models.TextField(pgettext_lazy("pact biennial review", "report"), max_length=20000)
     state = models.CharField(max_length=12, choices=State.choices, default=State.DRAFT)
     signed_off_on = models.DateField(_("signed off on"), null=True, blank=True)
     signed_off_by_name = models.CharField(_("signed off by"), max_length=150, blank=True)

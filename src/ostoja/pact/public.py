@@ -193,9 +193,7 @@ def latest_public_assessment(signatory: Signatory) -> Assessment | None:
 
 
 def public_answers(assessment: Assessment) -> list[Answer]:
-    return list(
-        assessment.answers.select_related("measure", "revision").order_by("measure__order")
-    )
+    return list(assessment.answers.select_related("measure", "revision").order_by("measure__order"))
 
 
 def signatory_json(p: PublicSignatory) -> dict:

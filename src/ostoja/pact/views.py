@@ -8,7 +8,7 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Count, Q
-from django.http import Http404, HttpResponse
+from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -23,6 +23,7 @@ from ostoja.organisations.permissions import is_coordinator
 from ostoja.organisations.roles import Role
 
 from . import curation, forms, links, public, services, tilemap
+from . import declaration as declaration_doc
 from .catalogue import PILLARS
 from .models import (
     Answer,
@@ -449,6 +450,49 @@ def sign(request):
 def _managed(request, slug) -> Signatory:
     """A signatory the user may edit; anything else is 404 (never another authority's data)."""
     return get_object_or_404(Signatory.objects.managed_by(request.user), slug=slug)
+
+
+@require_GET
+@permission_required(can_sign)
+def declaration(request, slug):
+    """The declaration of signing as a PDF, for the authority's officers and coordinators
+    (it names the contact person, so it is not public)."""
+    signatory = _managed(request, slug)
+    public_url = (
+        request.build_absolute_uri(reverse("pact:signatory", args=[signatory.slug]))
+        if signatory.state in (Signatory.State.VERIFIED, Signatory.State.LEFT)
+        else ""
+    )
+    response = HttpResponse(
+        declaration_doc.declaration_pdf(signatory, public_url=public_url),
+        content_type="application/pdf",
+    )
+    response["Content-Disposition"] = f'attachment; filename="pact-{signatory.slug}.pdf"'
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+@require_GET
+@permission_required(can_sign)
+def resolution_file(request, slug):
+    """The council resolution the authority uploaded (checked to be a PDF when it came),
+    for its officers and the coordinators."""
+    signatory = _managed(request, slug)
+    if not signatory.resolution_file:
+        raise Http404
+    try:
+        handle = signatory.resolution_file.open("rb")
+    except OSError:
+        raise Http404 from None
+    response = FileResponse(
+        handle,
+        as_attachment=True,
+        filename=f"pact-{signatory.slug}-resolution.pdf",
+        content_type="application/pdf",
+    )
+    response["Cache-Control"] = "private, no-store"
+    response["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    return response
 
 
 @require_http_methods(["GET", "POST"])
