@@ -209,6 +209,9 @@ class Signatory(models.Model):
     # services whenever the plan changes, so the national overview and the peer comparison
     # read one row per signatory instead of every plan item (None: not computed yet).
     progress = models.JSONField(null=True, blank=True, editable=False)
+    # The mean of ``progress`` (progress.overall), kept with it: the peer comparison ranks
+    # and the voivodeship table averages in SQL instead of decoding every row's JSON.
+    overall_progress = models.PositiveSmallIntegerField(null=True, blank=True, editable=False)
     # The authority's own units working with children (schools, social services, cultural
     # centres) that have accounts on the platform: their child-protection standards
     # (safeguarding) are shown on the signatory's public page.

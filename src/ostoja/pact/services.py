@@ -140,6 +140,7 @@ def sign_pact(
                 resolution_file=resolution_file or "",
                 contact_name=contact_name.strip(),
                 contact_email=contact_email.strip(),
+                progress={},  # no plan yet
             )
             log_action(
                 "pact.signatory.signed",
@@ -411,11 +412,14 @@ def save_plan_item(
 
 def refresh_progress(signatory: Signatory) -> None:
     """Store the plan's progress per P on the signatory (read by the public lists)."""
+    from .progress import overall
     from .public import plan_progress
 
     progress = plan_progress([signatory.pk]).get(signatory.pk, {})
-    Signatory.objects.filter(pk=signatory.pk).update(progress=progress)
-    signatory.progress = progress
+    Signatory.objects.filter(pk=signatory.pk).update(
+        progress=progress, overall_progress=overall(progress)
+    )
+    signatory.progress, signatory.overall_progress = progress, overall(progress)
 
 
 def add_milestone(item: PlanItem, *, actor, title: str, due_on: dt.date) -> Milestone:

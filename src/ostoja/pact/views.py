@@ -6,7 +6,6 @@ import csv
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.paginator import Paginator
 from django.db.models import Count, Q
 from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -69,12 +68,17 @@ def overview(request):
     kind = kind if kind in SignatoryKind.values else ""
     voivodeship = voivodeship if teryt.get(voivodeship) and len(voivodeship) == 2 else ""
     pillar = pillar if pillar in PILLARS else ""
-    everyone = public.public_signatories()
-    shown = public.filtered(everyone, kind=kind, voivodeship=voivodeship, pillar=pillar)
-    page = Paginator(shown, PAGE_SIZE).get_page(request.GET.get("page"))
+    page = public.overview_page(
+        kind=kind,
+        voivodeship=voivodeship,
+        pillar=pillar,
+        page=request.GET.get("page"),
+        per_page=PAGE_SIZE,
+    )
     query = request.GET.copy()
     query.pop("page", None)
-    rows = public.voivodeship_table(everyone)
+    rows = public.voivodeship_table()
+    counts = public.totals()
     svg = tilemap.render(
         rows,
         title=_("Signatories of the Pact by voivodeship"),
@@ -93,8 +97,8 @@ def overview(request):
             "pillars": Pillar.choices,
             "voivodeships": teryt.register().voivodeships(),
             "filters": {"kind": kind, "voivodeship": voivodeship, "pillar": pillar},
-            "total": sum(1 for s in everyone if s.signatory.state == Signatory.State.VERIFIED),
-            "abroad": sum(1 for s in everyone if not s.signatory.is_polish),
+            "total": counts["total"],
+            "abroad": counts["abroad"],
         },
     )
 
@@ -230,8 +234,8 @@ def signatory_page(request, slug):
     rolled = public.rolled_up_for(items)
     top = [i for i in items if i.parent_id is None]
     children = {i.pk: [c for c in items if c.parent_id == i.pk] for i in top}
-    progress = public.plan_progress([signatory.pk]).get(signatory.pk, {})
-    peers = public.peer_comparison(signatory)
+    peers = public.peer_comparison(signatory)  # stores the progress if it was missing
+    progress = signatory.progress or {}
     assessment = public.latest_public_assessment(signatory)
     label = teryt.register().label(teryt.get(signatory.teryt_code)) if signatory.teryt_code else ""
     reviews = [
