@@ -226,20 +226,20 @@ def test_expiring_evidence_is_reminded_of():
     assert reminders.send_reminders(today=today)["emails"] == 0
 
 
-def test_rows_without_stored_progress_get_it_and_the_overview_counts_them():
-    """Signatures from before the progress was stored with them: computed once, then read."""
+def test_the_overview_counts_and_filters_in_the_database():
     s = signatory("2261")
     item(s, progress=30, measure=services.active_measures().get(code="PRE-3"))
-    Signatory.objects.filter(pk=s.pk).update(progress=None, overall_progress=None)
+    left = signatory("12")
+    item(left, progress=91, measure=services.active_measures().get(code="PRO-1"))
+    services.leave_pact(left, actor=None, reason="decyzja sejmiku", left_on=left.signed_on)
+    signatory("0606", verify=False)  # pending: counted nowhere
     table = {row["code"]: row for row in public.voivodeship_table()}
-    assert table["22"] == {
-        "code": "22",
-        "name": table["22"]["name"],
-        "signatories": 1,
-        "progress": 30,
-    }
-    assert Signatory.objects.get(pk=s.pk).overall_progress == 30
+    assert (table["22"]["signatories"], table["22"]["progress"]) == (1, 30)
+    # One that left is no longer a signatory, but its plan stays in the mean.
+    assert (table["12"]["signatories"], table["12"]["progress"]) == (0, 91)
+    assert (table["06"]["signatories"], table["06"]["progress"]) == (0, None)
     assert public.totals() == {"total": 1, "abroad": 0}
     page = public.overview_page(pillar="prevention")
     assert [p.signatory.pk for p in page.object_list] == [s.pk]
-    assert list(public.overview_page(pillar="protection").object_list) == []
+    assert list(public.overview_page(pillar="participation").object_list) == []
+    assert public.overview_page(voivodeship="12").paginator.count == 1

@@ -208,7 +208,7 @@ class Signatory(models.Model):
     # Progress of the plan per P (pillar → %, only where something is planned), kept by the
     # services whenever the plan changes, so the national overview and the peer comparison
     # read one row per signatory instead of every plan item (None: not computed yet).
-    progress = models.JSONField(null=True, blank=True, editable=False)
+    progress = models.JSONField(default=dict, null=True, blank=True, editable=False)
     # The mean of ``progress`` (progress.overall), kept with it: the peer comparison ranks
     # and the voivodeship table averages in SQL instead of decoding every row's JSON.
     overall_progress = models.PositiveSmallIntegerField(null=True, blank=True, editable=False)

@@ -89,14 +89,6 @@ _LIST_FIELDS = (
 )
 
 
-def _store_missing_progress() -> None:
-    """Rows signed before the progress was stored with them get it now (once)."""
-    from .services import refresh_progress
-
-    for signatory in Signatory.objects.public().filter(progress__isnull=True).only("pk"):
-        refresh_progress(signatory)
-
-
 def _public_queryset(*, kind: str = "", voivodeship: str = "", pillar: str = "", country=""):
     qs = Signatory.objects.public()
     if kind:
@@ -122,7 +114,6 @@ def public_signatories(
     *, kind: str = "", voivodeship: str = "", pillar: str = "", country: str = ""
 ) -> list[PublicSignatory]:
     """Every public signatory matching the filters, by name (the open data reads them all)."""
-    _store_missing_progress()
     qs = _public_queryset(kind=kind, voivodeship=voivodeship, pillar=pillar, country=country)
     return _listed(qs.order_by("name", "pk").values_list(*_LIST_FIELDS))
 
@@ -134,7 +125,6 @@ def overview_page(
     needs no more than the rows it shows)."""
     from django.core.paginator import Paginator
 
-    _store_missing_progress()
     qs = _public_queryset(kind=kind, voivodeship=voivodeship, pillar=pillar)
     result = Paginator(qs.order_by("name", "pk").values_list(*_LIST_FIELDS), per_page).get_page(
         page
@@ -156,7 +146,6 @@ def voivodeship_table() -> list[dict]:
     """One row per voivodeship (all 16, also those without a signatory), in code order: the
     signatories now, and the mean of their plans' overall progress (those who left count
     in the mean: their plans stay public)."""
-    _store_missing_progress()
     rows = {
         row["voivodeship"]: row
         for row in Signatory.objects.public()
@@ -197,26 +186,24 @@ def peer_comparison(signatory: Signatory, *, top: int = 5, around: int = 3) -> P
     progress (no plan last), then by name: its place, the group's median, the first ``top``
     and ``around`` places either side of it. Ranked in the database: a rural gmina has 1,500
     peers and the page shows a dozen."""
-    _store_missing_progress()
-    if signatory.progress is None:
-        signatory.refresh_from_db(fields=["progress", "overall_progress"])
     group = Signatory.objects.public().filter(kind=signatory.kind)
     ranked = group.annotate(score=Coalesce("overall_progress", Value(-1))).order_by(
         "-score", "name", "pk"
     )
-    counts = group.aggregate(size=Count("pk"), planned=Count("overall_progress"))
+    score = -1 if signatory.overall_progress is None else signatory.overall_progress
+    counts = ranked.aggregate(
+        size=Count("pk"),
+        planned=Count("overall_progress"),
+        ahead=Count(
+            "pk",
+            filter=Q(score__gt=score)
+            | Q(score=score, name__lt=signatory.name)
+            | Q(score=score, name=signatory.name, pk__lt=signatory.pk),
+        ),
+    )
     size, n = counts["size"], counts["planned"]
-    rank = None
-    if signatory.state in (Signatory.State.VERIFIED, Signatory.State.LEFT):
-        score = -1 if signatory.overall_progress is None else signatory.overall_progress
-        rank = (
-            1
-            + ranked.filter(
-                Q(score__gt=score)
-                | Q(score=score, name__lt=signatory.name)
-                | Q(score=score, name=signatory.name, pk__lt=signatory.pk)
-            ).count()
-        )
+    in_group = signatory.state in (Signatory.State.VERIFIED, Signatory.State.LEFT)
+    rank = counts["ahead"] + 1 if in_group else None
     planned = group.filter(overall_progress__isnull=False)
     median = (
         planned.order_by("overall_progress").values_list("overall_progress", flat=True)[n // 2]
