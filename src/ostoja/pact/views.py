@@ -12,6 +12,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import date_format
+from django.utils.text import Truncator
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
@@ -27,6 +28,7 @@ from . import declaration as declaration_doc
 from .catalogue import PILLARS
 from .models import (
     Answer,
+    AnswerStatus,
     Assessment,
     CatalogueVersion,
     Measure,
@@ -247,13 +249,41 @@ def _public_signatory(slug) -> Signatory:
     return get_object_or_404(Signatory.objects.public(), slug=slug)
 
 
+_MEASURE_LONG_TEXTS = ("description", "good_practice", "lanzarote", "legal_duties", "source")
+
+
+def _answer_rows(answers) -> list[dict]:
+    """The public answers with their text ready (sixty rows of status labels, dates and
+    truncated explanations were a good part of the page's time in the template)."""
+    statuses = {value: str(label) for value, label in AnswerStatus.choices}
+    today = timezone.localdate()
+    rows = []
+    for a in answers:
+        shown = a.evidence_public and a.has_evidence
+        until = a.evidence_valid_until
+        rows.append(
+            {
+                "question": f"{a.measure.code} {a.question.title_text}",
+                "status": statuses.get(a.status, a.status),
+                "explanation": Truncator(a.explanation).chars(200) if a.explanation else "",
+                "evidence_url": a.evidence_url if shown else "",
+                "evidence_note": a.evidence_note if shown and not a.evidence_url else "",
+                "shown": shown,
+                "expired": bool(shown and until and until < today),
+                "valid_until": date_format(until, "SHORT_DATE_FORMAT") if shown and until else "",
+            }
+        )
+    return rows
+
+
 @require_GET
 def signatory_page(request, slug):
     signatory = _public_signatory(slug)
     items = list(
-        signatory.plan_items.select_related("measure").prefetch_related(
-            "milestones", "partner_organisations", "services"
-        )
+        signatory.plan_items.select_related("measure")
+        # The measure's code, title and P only (its long texts are on the catalogue page).
+        .defer(*(f"measure__{f}" for f in _MEASURE_LONG_TEXTS))
+        .prefetch_related("milestones", "partner_organisations", "services")
     )
     rolled = public.rolled_up_for(items)
     top = [i for i in items if i.parent_id is None]
@@ -277,7 +307,7 @@ def signatory_page(request, slug):
             "progress": [(label_, progress.get(value)) for value, label_ in Pillar.choices],
             "peers": peers,
             "assessment": assessment,
-            "answers": public.public_answers(assessment) if assessment else [],
+            "answers": _answer_rows(public.public_answers(assessment)) if assessment else [],
             "today": timezone.localdate(),
             "reviews": reviews,
             "units": links.unit_standards(signatory),
