@@ -255,6 +255,10 @@ class MeasureForm(forms.Form):
         super().__init__(*args, **kwargs)
         if editing:  # the code is the measure's identity: answers and plans refer to it
             del self.fields["code"]
+        for name, field in self.fields.items():
+            # Each text in its own language (screen readers, spelling checkers).
+            if name.endswith(("_pl", "_en")):
+                field.widget.attrs["lang"] = name[-2:]
 
     @staticmethod
     def initial_for(measure: Measure) -> dict:
