@@ -80,16 +80,18 @@ def generate(n_measures: int, today: dt.date, seed: int = 15) -> dict:
     from django.db import transaction
 
     from ostoja.organisations import teryt
-    from ostoja.pact import public, services
+    from ostoja.pact import curation, public, services
     from ostoja.pact.catalogue import PILLARS
     from ostoja.pact.models import (
         Answer,
         AnswerStatus,
         Assessment,
         Measure,
+        MeasureRevision,
         PlanItem,
         Signatory,
     )
+    from ostoja.pact.progress import overall
     from ostoja.pact.services import _TERYT_KINDS
 
     rng = random.Random(seed)
@@ -113,6 +115,19 @@ def generate(n_measures: int, today: dt.date, seed: int = 15) -> dict:
         ]
     )
     measures = list(Measure.objects.filter(retired_in__isnull=True).order_by("order", "code"))
+    # Every wording kept as a revision, as the catalogue editor keeps it (answers point at it).
+    MeasureRevision.objects.bulk_create(
+        [
+            MeasureRevision(
+                measure=m,
+                catalogue_version=m.catalogue_version,
+                **{f: getattr(m, f) for f in curation.WORDING},
+            )
+            for m in measures
+            if not m.revisions.exists()
+        ]
+    )
+    revision_of = curation.current_revisions()
     units = teryt.register().authorities()
     signed = today - dt.timedelta(days=800)
     with transaction.atomic():
@@ -194,6 +209,7 @@ def generate(n_measures: int, today: dt.date, seed: int = 15) -> dict:
                     Answer(
                         assessment_id=a.pk,
                         measure=m,
+                        revision_id=revision_of[m.pk],
                         status=rng.choice(statuses),
                         explanation="Opis stanu wdrożenia.",
                         evidence_url="https://example.org/dowod.pdf",
@@ -206,8 +222,15 @@ def generate(n_measures: int, today: dt.date, seed: int = 15) -> dict:
             )
             progress = public.plan_progress(chunk)
             Signatory.objects.bulk_update(
-                [Signatory(pk=sid, progress=progress.get(sid, {})) for sid in chunk],
-                ["progress"],
+                [
+                    Signatory(
+                        pk=sid,
+                        progress=progress.get(sid, {}),
+                        overall_progress=overall(progress.get(sid)),
+                    )
+                    for sid in chunk
+                ],
+                ["progress", "overall_progress"],
             )
     return {
         "seconds": time.perf_counter() - started,
@@ -234,6 +257,7 @@ def measure(sample: int, seed: int = 15) -> dict:
     from ostoja.pact import public
     from ostoja.pact.catalogue import PILLARS
     from ostoja.pact.models import Signatory, SignatoryKind
+    from ostoja.pact.progress import overall
 
     rng = random.Random(seed)
     client = Client()
@@ -276,8 +300,15 @@ def measure(sample: int, seed: int = 15) -> dict:
     # Correctness: one row per authority; stored progress equals the recomputed progress.
     sampled = rng.sample(list(Signatory.objects.values_list("pk", flat=True)), 50)
     recomputed = public.plan_progress(sampled)
-    stored = dict(Signatory.objects.filter(pk__in=sampled).values_list("pk", "progress"))
-    wrong = sum(1 for pk in sampled if stored[pk] != recomputed.get(pk, {}))
+    stored = {
+        pk: (progress, mean)
+        for pk, progress, mean in Signatory.objects.filter(pk__in=sampled).values_list(
+            "pk", "progress", "overall_progress"
+        )
+    }
+    wrong = sum(
+        1 for pk in sampled if stored[pk] != (recomputed.get(pk, {}), overall(recomputed.get(pk)))
+    )
     by_teryt = {r["teryt"]: r for r in rows}
     disagree = sum(
         1

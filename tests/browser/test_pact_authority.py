@@ -183,3 +183,74 @@ def test_officer_signs_assesses_and_publishes_a_plan(page, browser, live_server,
         officer.screenshot(path=f"{SHOTS}/pact-review.png", full_page=True)
     for ctx in (context, reviewer_context, public):
         ctx.close()
+
+
+def test_coordinator_curates_the_catalogue_and_answers_keep_their_wording(
+    page, live_server, settings
+):
+    """The coordinator rewords a measure an authority has already answered, adds one in both
+    languages and retires it; the submitted self-assessment still shows the old wording. She
+    downloads the authority's declaration of signing as a PDF."""
+    import io
+    from pathlib import Path
+
+    from pypdf import PdfReader
+
+    from ostoja.pact import services
+    from tests.pact.helpers import signatory as sign
+
+    settings.SITE_URL = live_server.url
+    make_user("coordinator", email="koordynator-katalog@example.test")
+    s = sign("0606022")
+    assessment = services.start_assessment(s, s.signed_on.year, actor=None)
+    services.submit_assessment(assessment, actor=None)
+    answered = Measure.objects.get(code="PRE-4")
+    old_title = answered.title["pl"]
+
+    sign_in(page, "koordynator-katalog@example.test")
+    page.goto("/pact/catalogue/edit/")
+    assert serious_axe_violations(page) == []
+    page.get_by_role("link", name=re.compile("PRE-4")).click()
+    page.wait_for_url("**/pact/catalogue/edit/PRE-4/")
+    page.fill("#id_title_pl", "Bezpieczna rekrutacja — nowe brzmienie")
+    page.fill("#id_title_en", "Safe recruitment, reworded")
+    submit(page, "Zapisz")
+    assert "Zapisano" in page.locator(".messages").inner_text()
+
+    # A new measure: a wrong article first (a translated message, nothing saved), then right.
+    page.goto("/pact/catalogue/edit/new/")
+    assert serious_axe_violations(page) == []
+    page.fill("#id_code", "PAR-90")
+    page.select_option("#id_pillar", "participation")
+    page.fill("#id_title_pl", "Młodzieżowa rada przy burmistrzu")
+    page.fill("#id_title_en", "Youth council advising the mayor")
+    page.fill("#id_description_pl", "Rada opiniuje plan działań.")
+    page.fill("#id_description_en", "The council comments on the action plan.")
+    page.fill("#id_lanzarote", "9 77")
+    page.fill("#id_source", "Pakt Miast i Regionów: udział dzieci")
+    submit(page, "Zapisz")
+    assert "od 1 do 50" in page.content()
+    assert not Measure.objects.filter(code="PAR-90").exists()
+    page.fill("#id_lanzarote", "9")
+    submit(page, "Zapisz")
+    page.wait_for_url("**/pact/catalogue/edit/#PAR-90")
+    row = page.locator("tr#PAR-90")
+    with page.expect_navigation():
+        row.get_by_role("button", name="Wycofaj").click()
+    assert Measure.objects.get(code="PAR-90").retired_in is not None
+    assert "PAR-90 retired" in page.content()
+
+    # The public page shows the answered wording; the catalogue the new one.
+    page.goto(f"/pact/s/{s.slug}/")
+    assert old_title in page.content()
+    assert "nowe brzmienie" not in page.content()
+    page.goto("/pact/catalogue/")
+    assert "Bezpieczna rekrutacja — nowe brzmienie" in page.content()
+
+    # The declaration of signing, as the coordinator gets it from the authority's card.
+    page.goto(f"/pact/manage/{s.slug}/")
+    with page.expect_download() as download:
+        page.get_by_role("link", name="Deklaracja przystąpienia (PDF)").click()
+    reader = PdfReader(io.BytesIO(Path(download.value.path()).read_bytes()))
+    text = "".join(p.extract_text() for p in reader.pages)
+    assert "Fajsławice" in text

@@ -19,6 +19,25 @@ def _signatory(world):
     services.submit_assessment(assessment, actor=None)
 
 
+def _catalogue(world):
+    from ostoja.pact import services
+
+    services.active_measures()
+
+
+def _signatory_with_file(world):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from tests.pact.helpers import signatory
+
+    world.extra["signatory"] = signatory(
+        "0606022",
+        organisation=world.orgs[OFFICER],
+        resolution_url="",
+        resolution_file=SimpleUploadedFile("u.pdf", b"%PDF-1.4\n% uchwala\n"),
+    )
+
+
 def _slug(w):
     return {"slug": w.extra["signatory"].slug}
 
@@ -28,6 +47,13 @@ WORKERS = [COORD, OFFICER]
 MATRIX = {
     "pact:overview": Case(expect=everyone(200), setup=[_signatory]),
     "pact:catalogue": Case(expect=everyone(200)),
+    "pact:catalogue_edit": Case(expect=only([COORD])),
+    "pact:measure_new": Case(expect=only([COORD])),
+    "pact:measure_edit": Case(
+        expect=only([COORD]), setup=[_catalogue], kwargs=lambda w: {"code": "PRE-1"}
+    ),
+    "pact:declaration": Case(expect=only(WORKERS), setup=[_signatory], kwargs=_slug),
+    "pact:resolution_file": Case(expect=only(WORKERS), setup=[_signatory_with_file], kwargs=_slug),
     "pact:open_data": Case(expect=everyone(200), setup=[_signatory]),
     "pact:signatory": Case(expect=everyone(200), setup=[_signatory], kwargs=_slug),
     "pact:lanzarote": Case(expect=everyone(200), setup=[_signatory], kwargs=_slug),

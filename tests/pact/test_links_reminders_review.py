@@ -85,7 +85,8 @@ def test_units_show_their_standards_on_the_public_page():
 
 def test_stored_progress_follows_the_plan_and_matches_the_plan_items():
     s = signatory("2261")
-    assert Signatory.objects.get(pk=s.pk).progress is None  # nothing planned yet
+    fresh = Signatory.objects.get(pk=s.pk)
+    assert (fresh.progress, fresh.overall_progress) == ({}, None)  # nothing planned yet
     measure = services.active_measures().get(code="PRE-3")
     parent = item(s, progress=0, measure=measure)
     item(s, progress=40, parent=parent)
@@ -94,6 +95,7 @@ def test_stored_progress_follows_the_plan_and_matches_the_plan_items():
     assert stored == {"prevention": 60} == public.plan_progress([s.pk])[s.pk]
     services.save_plan_item(s, actor=None, item=child, **{**_fields(child), "progress": 100})
     assert Signatory.objects.get(pk=s.pk).progress == {"prevention": 70}
+    assert Signatory.objects.get(pk=s.pk).overall_progress == 70
     [row] = [r for r in public.public_signatories() if r.signatory.pk == s.pk]
     assert row.progress == {"prevention": 70}
 
@@ -222,3 +224,22 @@ def test_expiring_evidence_is_reminded_of():
     message = OutboxMessage.objects.filter(body_text__contains="PRE-4").get()
     assert message.recipients == ["pakt@example.test"]
     assert reminders.send_reminders(today=today)["emails"] == 0
+
+
+def test_the_overview_counts_and_filters_in_the_database():
+    s = signatory("2261")
+    item(s, progress=30, measure=services.active_measures().get(code="PRE-3"))
+    left = signatory("12")
+    item(left, progress=91, measure=services.active_measures().get(code="PRO-1"))
+    services.leave_pact(left, actor=None, reason="decyzja sejmiku", left_on=left.signed_on)
+    signatory("0606", verify=False)  # pending: counted nowhere
+    table = {row["code"]: row for row in public.voivodeship_table()}
+    assert (table["22"]["signatories"], table["22"]["progress"]) == (1, 30)
+    # One that left is no longer a signatory, but its plan stays in the mean.
+    assert (table["12"]["signatories"], table["12"]["progress"]) == (0, 91)
+    assert (table["06"]["signatories"], table["06"]["progress"]) == (0, None)
+    assert public.totals() == {"total": 1, "abroad": 0}
+    page = public.overview_page(pillar="prevention")
+    assert [p.signatory.pk for p in page.object_list] == [s.pk]
+    assert list(public.overview_page(pillar="participation").object_list) == []
+    assert public.overview_page(voivodeship="12").paginator.count == 1

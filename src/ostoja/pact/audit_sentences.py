@@ -6,6 +6,11 @@ from django.utils.translation import gettext_lazy as _
 
 SENTENCES = {
     "pact.catalogue.loaded": _("Catalogue of Pact measures loaded"),
+    "pact.catalogue.measure_added": _("Measure added to the Pact catalogue"),
+    "pact.catalogue.measure_changed": _("Measure of the Pact catalogue reworded"),
+    "pact.catalogue.measure_moved": _("Measure of the Pact catalogue moved"),
+    "pact.catalogue.measure_retired": _("Measure of the Pact catalogue retired"),
+    "pact.catalogue.measure_restored": _("Retired measure restored to the Pact catalogue"),
     "pact.signatory.signed": _("Pact signed by an authority"),
     "pact.signatory.verified": _("Signature of the Pact verified"),
     "pact.signatory.rejected": _("Signature of the Pact not verified"),

@@ -6,7 +6,7 @@ from django.utils.translation import gettext_lazy as _
 
 from ostoja.organisations.models import Organisation
 
-from .models import AnswerStatus, Measure, PlanItem, SignatoryKind
+from .models import AnswerStatus, Measure, Pillar, PlanItem, SignatoryKind
 
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
@@ -202,3 +202,97 @@ class SignOffForm(forms.Form):
     signed_off_by_name = forms.CharField(
         label=_("Signed off by (name and function)"), max_length=150
     )
+
+
+class MeasureForm(forms.Form):
+    """A measure of the catalogue in both languages (the service checks the wording)."""
+
+    code = forms.CharField(
+        label=_("Code"), max_length=12, help_text=_("Letters, a hyphen and a number, e.g. PRE-12.")
+    )
+    pillar = forms.ChoiceField(label=_("P"), choices=Pillar.choices)
+    title_pl = forms.CharField(label=_("Title (Polish)"), max_length=300)
+    title_en = forms.CharField(label=_("Title (English)"), max_length=300)
+    description_pl = forms.CharField(
+        label=_("Description (Polish)"), max_length=3000, widget=forms.Textarea(attrs={"rows": 4})
+    )
+    description_en = forms.CharField(
+        label=_("Description (English)"), max_length=3000, widget=forms.Textarea(attrs={"rows": 4})
+    )
+    good_practice_pl = forms.CharField(
+        label=_("Good practice (Polish)"),
+        max_length=3000,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+    good_practice_en = forms.CharField(
+        label=_("Good practice (English)"),
+        max_length=3000,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+    lanzarote = forms.CharField(
+        label=_("Lanzarote Convention articles"),
+        max_length=200,
+        required=False,
+        help_text=_("Numbers separated by spaces or commas, e.g. 5 6 12"),
+    )
+    legal_duties_pl = forms.CharField(
+        label=_("Polish legal duties (Polish, one a line)"),
+        max_length=5000,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+    legal_duties_en = forms.CharField(
+        label=_("Polish legal duties (English, one a line, in the same order)"),
+        max_length=5000,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+    source = forms.CharField(label=_("Source"), max_length=300)
+
+    def __init__(self, *args, editing: bool = False, **kwargs):
+        super().__init__(*args, **kwargs)
+        if editing:  # the code is the measure's identity: answers and plans refer to it
+            del self.fields["code"]
+        for name, field in self.fields.items():
+            # Each text in its own language (screen readers, spelling checkers).
+            if name.endswith(("_pl", "_en")):
+                field.widget.attrs["lang"] = name[-2:]
+
+    @staticmethod
+    def initial_for(measure: Measure) -> dict:
+        duties = measure.legal_duties or []
+        return {
+            "code": measure.code,
+            "pillar": measure.pillar,
+            **{
+                f"{k}_{lang}": (getattr(measure, k) or {}).get(lang, "")
+                for k in ("title", "description", "good_practice")
+                for lang in ("pl", "en")
+            },
+            "lanzarote": " ".join(measure.lanzarote),
+            "legal_duties_pl": "\n".join(d.get("pl", "") for d in duties),
+            "legal_duties_en": "\n".join(d.get("en", "") for d in duties),
+            "source": measure.source,
+        }
+
+    def wording(self) -> dict:
+        """The cleaned data as the curation services take it."""
+        d = self.cleaned_data
+        pl = [line.strip() for line in d["legal_duties_pl"].splitlines() if line.strip()]
+        en = [line.strip() for line in d["legal_duties_en"].splitlines() if line.strip()]
+        duties = [
+            {"pl": pl[n] if n < len(pl) else "", "en": en[n] if n < len(en) else ""}
+            for n in range(max(len(pl), len(en)))
+        ]
+        return {
+            "pillar": d["pillar"],
+            **{
+                k: {"pl": d[f"{k}_pl"], "en": d[f"{k}_en"]}
+                for k in ("title", "description", "good_practice")
+            },
+            "lanzarote": [a for a in d["lanzarote"].replace(",", " ").split() if a],
+            "legal_duties": duties,
+            "source": d["source"],
+        }

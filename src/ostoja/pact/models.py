@@ -7,7 +7,7 @@ from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils import timezone
-from django.utils.translation import get_language
+from django.utils.translation import get_language, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 
 
@@ -24,8 +24,33 @@ def _in_language(texts: dict) -> str:
     return texts.get(lang) or texts.get("pl") or ""
 
 
-class Measure(models.Model):
-    """One practical measure of the catalogue (curated by coordinators, versioned)."""
+class MeasureTexts:
+    """The wording of a measure in the reader's language (shared by a measure and each of
+    its revisions)."""
+
+    @property
+    def title_text(self) -> str:
+        return _in_language(self.title)
+
+    @property
+    def description_text(self) -> str:
+        return _in_language(self.description)
+
+    @property
+    def good_practice_text(self) -> str:
+        return _in_language(self.good_practice)
+
+    @property
+    def legal_duties_text(self) -> list[str]:
+        return [_in_language(d) for d in self.legal_duties]
+
+
+class Measure(MeasureTexts, models.Model):
+    """One practical measure of the catalogue (curated by coordinators, versioned).
+
+    The fields hold the current wording; ``catalogue_version`` is the version of the
+    catalogue in which the wording last changed, and ``revisions`` keep every wording a
+    self-assessment may have answered."""
 
     code = models.CharField(_("code"), max_length=16, unique=True)
     pillar = models.CharField(_("pillar"), max_length=16, choices=Pillar.choices)
@@ -47,21 +72,61 @@ class Measure(models.Model):
     def __str__(self) -> str:
         return f"{self.code} {self.title_text}"
 
-    @property
-    def title_text(self) -> str:
-        return _in_language(self.title)
+
+class CatalogueVersion(models.Model):
+    """One version of the catalogue: every change a coordinator makes (a measure added,
+    reworded, retired or restored) or a shipped catalogue file loaded makes a new one."""
+
+    number = models.PositiveIntegerField(_("catalogue version"), unique=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    change = models.CharField(max_length=300, blank=True)  # what changed, for the history
+
+    class Meta:
+        ordering = ["-number"]
+
+    def __str__(self) -> str:
+        return f"v{self.number}"
+
+
+class MeasureRevision(MeasureTexts, models.Model):
+    """The wording of a measure as of one catalogue version. An answer points at the
+    revision it answered, so editing the catalogue never rewrites a submitted
+    self-assessment."""
+
+    measure = models.ForeignKey(Measure, on_delete=models.CASCADE, related_name="revisions")
+    catalogue_version = models.PositiveIntegerField(_("catalogue version"))
+    pillar = models.CharField(_("pillar"), max_length=16, choices=Pillar.choices)
+    title = models.JSONField(_("title"), default=dict)
+    description = models.JSONField(_("description"), default=dict)
+    good_practice = models.JSONField(_("good practice"), default=dict)
+    lanzarote = models.JSONField(_("Lanzarote Convention articles"), default=list)
+    legal_duties = models.JSONField(_("Polish legal duties"), default=list)
+    source = models.CharField(_("source"), max_length=300)
+    created_at = models.DateTimeField(default=timezone.now)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["measure", "-catalogue_version"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["measure", "catalogue_version"], name="pact_one_revision_per_version"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.measure.code} v{self.catalogue_version}"
 
     @property
-    def description_text(self) -> str:
-        return _in_language(self.description)
+    def code(self) -> str:
+        return self.measure.code
 
-    @property
-    def good_practice_text(self) -> str:
-        return _in_language(self.good_practice)
-
-    @property
-    def legal_duties_text(self) -> list[str]:
-        return [_in_language(d) for d in self.legal_duties]
+    def get_pillar_display(self) -> str:
+        return str(Pillar(self.pillar).label)
 
 
 class SignatoryKind(models.TextChoices):
@@ -99,7 +164,7 @@ class SignatoryQuerySet(models.QuerySet):
 class Signatory(models.Model):
     class State(models.TextChoices):
         PENDING = "pending", _("waiting for verification")
-        VERIFIED = "verified", _("signed")
+        VERIFIED = "verified", pgettext_lazy("pact signatory state", "signed")
         REJECTED = "rejected", _("not verified")
         LEFT = "left", _("left the Pact")
 
@@ -143,7 +208,10 @@ class Signatory(models.Model):
     # Progress of the plan per P (pillar → %, only where something is planned), kept by the
     # services whenever the plan changes, so the national overview and the peer comparison
     # read one row per signatory instead of every plan item (None: not computed yet).
-    progress = models.JSONField(null=True, blank=True, editable=False)
+    progress = models.JSONField(default=dict, null=True, blank=True, editable=False)
+    # The mean of ``progress`` (progress.overall), kept with it: the peer comparison ranks
+    # and the voivodeship table averages in SQL instead of decoding every row's JSON.
+    overall_progress = models.PositiveSmallIntegerField(null=True, blank=True, editable=False)
     # The authority's own units working with children (schools, social services, cultural
     # centres) that have accounts on the platform: their child-protection standards
     # (safeguarding) are shown on the signatory's public page.
@@ -196,7 +264,7 @@ class Assessment(models.Model):
     """One year's self-assessment: one answer per measure, submitted, then reviewed."""
 
     class State(models.TextChoices):
-        DRAFT = "draft", _("draft")
+        DRAFT = "draft", pgettext_lazy("pact", "draft")
         SUBMITTED = "submitted", _("submitted for review")
         CHANGES = "changes", _("returned with questions")
         ACCEPTED = "accepted", _("reviewed")
@@ -226,7 +294,7 @@ class Assessment(models.Model):
 class AnswerStatus(models.TextChoices):
     NOT_STARTED = "not_started", _("not started")
     PLANNED = "planned", _("planned")
-    IN_PROGRESS = "in_progress", _("in progress")
+    IN_PROGRESS = "in_progress", pgettext_lazy("pact answer status", "in progress")
     IMPLEMENTED = "implemented", _("implemented")
     NOT_APPLICABLE = "not_applicable", _("not applicable")
 
@@ -234,6 +302,11 @@ class AnswerStatus(models.TextChoices):
 class Answer(models.Model):
     assessment = models.ForeignKey(Assessment, on_delete=models.CASCADE, related_name="answers")
     measure = models.ForeignKey(Measure, on_delete=models.PROTECT, related_name="answers")
+    # The wording answered (set when the answer is saved; a submitted self-assessment keeps
+    # it whatever the coordinators change in the catalogue later).
+    revision = models.ForeignKey(
+        MeasureRevision, on_delete=models.PROTECT, null=True, blank=True, related_name="answers"
+    )
     status = models.CharField(
         _("status"), max_length=16, choices=AnswerStatus.choices, default=AnswerStatus.NOT_STARTED
     )
@@ -253,6 +326,11 @@ class Answer(models.Model):
 
     def __str__(self) -> str:
         return f"{self.assessment} {self.measure.code}"
+
+    @property
+    def question(self) -> MeasureTexts:
+        """The wording this answer answers (the measure's current one if none is recorded)."""
+        return self.revision or self.measure
 
     @property
     def has_evidence(self) -> bool:
@@ -361,13 +439,13 @@ class ReviewCycle(models.Model):
     report is public."""
 
     class State(models.TextChoices):
-        DRAFT = "draft", _("draft")
+        DRAFT = "draft", pgettext_lazy("pact", "draft")
         SIGNED_OFF = "signed_off", _("signed off")
 
     signatory = models.ForeignKey(Signatory, on_delete=models.CASCADE, related_name="reviews")
     period_start = models.DateField(_("from"))
     period_end = models.DateField(_("to"))
-    report = models.TextField(_("report"), max_length=20000)
+    report = models.TextField(pgettext_lazy("pact biennial review", "report"), max_length=20000)
     state = models.CharField(max_length=12, choices=State.choices, default=State.DRAFT)
     signed_off_on = models.DateField(_("signed off on"), null=True, blank=True)
     signed_off_by_name = models.CharField(_("signed off by"), max_length=150, blank=True)

@@ -27,6 +27,11 @@ def can_manage_signatories(user) -> bool:
     return is_coordinator(user)
 
 
+def can_curate_catalogue(user) -> bool:
+    """Coordinators add, reword, reorder and retire the catalogue's measures."""
+    return is_coordinator(user)
+
+
 def can_review(user, signatory) -> bool:
     """Only the reviewer the coordinator assigned (coordinators may always)."""
     return is_coordinator(user) or (

@@ -28,6 +28,14 @@ def rolled_up(items: Iterable[tuple[int, int | None, int]]) -> dict[int, int]:
     return result
 
 
+def overall(progress: dict[str, int] | None) -> int | None:
+    """One figure for a plan: the mean of its progress per P, rounded down (None: nothing
+    planned)."""
+    if not progress:
+        return None
+    return sum(progress.values()) // len(progress)
+
+
 def by_pillar(rows: Iterable[tuple[str, int]]) -> dict[str, int]:
     """Mean progress of top-level items per pillar: ``rows`` are (pillar, progress)."""
     sums: dict[str, list[int]] = defaultdict(list)

@@ -3,14 +3,17 @@ the JSON list and the Lanzarote export can never disagree."""
 
 from __future__ import annotations
 
-from collections import Counter, defaultdict
+from collections import defaultdict
 from dataclasses import dataclass, field
+
+from django.db.models import Count, Q, Sum, Value
+from django.db.models.functions import Coalesce
 
 from ostoja.organisations import teryt
 
 from .catalogue import PILLARS
 from .models import Answer, Assessment, PlanItem, Signatory, SignatoryKind
-from .progress import by_pillar, rolled_up
+from .progress import by_pillar, overall, rolled_up
 
 
 @dataclass
@@ -51,9 +54,7 @@ class PublicSignatory:
 
     @property
     def overall(self) -> int | None:
-        if not self.progress:
-            return None
-        return sum(self.progress.values()) // len(self.progress)
+        return overall(self.progress)
 
 
 def plan_progress(signatory_ids) -> dict[int, dict[str, int]]:
@@ -88,71 +89,87 @@ _LIST_FIELDS = (
 )
 
 
-def filtered(
-    signatories: list[PublicSignatory], *, kind: str = "", voivodeship: str = "", pillar: str = ""
-) -> list[PublicSignatory]:
-    """The overview's filters, applied to a list already read (no second query)."""
-    return [
-        p
-        for p in signatories
-        if (not kind or p.signatory.kind == kind)
-        and (not voivodeship or p.signatory.voivodeship == voivodeship)
-        and (not pillar or pillar in p.progress)
-    ]
-
-
-def public_signatories(
-    *, kind: str = "", voivodeship: str = "", pillar: str = "", country: str = ""
-) -> list[PublicSignatory]:
-    qs = Signatory.objects.public().order_by("name")
+def _public_queryset(*, kind: str = "", voivodeship: str = "", pillar: str = "", country=""):
+    qs = Signatory.objects.public()
     if kind:
         qs = qs.filter(kind=kind)
     if voivodeship:
         qs = qs.filter(voivodeship=voivodeship)
     if country:
         qs = qs.filter(country=country)
-    signatories = [ListedSignatory(*row) for row in qs.values_list(*_LIST_FIELDS)]
-    # Stored progress (services.refresh_progress); computed for rows that have none yet.
-    missing = plan_progress([s.pk for s in signatories if s.progress is None])
-    result = [
-        PublicSignatory(s, s.progress if s.progress is not None else missing.get(s.pk, {}))
-        for s in signatories
-    ]
     if pillar:
-        result = [r for r in result if pillar in r.progress]
+        qs = qs.filter(progress__has_key=pillar)
+    return qs
+
+
+def _listed(rows) -> list[PublicSignatory]:
+    result = []
+    for row in rows:
+        s = ListedSignatory(*row)
+        result.append(PublicSignatory(s, s.progress or {}))
     return result
 
 
-def voivodeship_table(signatories: list[PublicSignatory]) -> list[dict]:
-    """One row per voivodeship (all 16, also those without a signatory), in code order."""
-    live = Counter(
-        s.signatory.voivodeship
-        for s in signatories
-        if s.signatory.is_polish and s.signatory.state == Signatory.State.VERIFIED
+def public_signatories(
+    *, kind: str = "", voivodeship: str = "", pillar: str = "", country: str = ""
+) -> list[PublicSignatory]:
+    """Every public signatory matching the filters, by name (the open data reads them all)."""
+    qs = _public_queryset(kind=kind, voivodeship=voivodeship, pillar=pillar, country=country)
+    return _listed(qs.order_by("name", "pk").values_list(*_LIST_FIELDS))
+
+
+def overview_page(
+    *, kind: str = "", voivodeship: str = "", pillar: str = "", page=None, per_page: int = 100
+):
+    """One page of the overview's list, filtered and paged in the database (the overview
+    needs no more than the rows it shows)."""
+    from django.core.paginator import Paginator
+
+    qs = _public_queryset(kind=kind, voivodeship=voivodeship, pillar=pillar)
+    result = Paginator(qs.order_by("name", "pk").values_list(*_LIST_FIELDS), per_page).get_page(
+        page
     )
-    progress: dict[str, list[int]] = defaultdict(list)
-    for s in signatories:
-        if s.signatory.is_polish and s.overall is not None:
-            progress[s.signatory.voivodeship].append(s.overall)
-    rows = []
+    result.object_list = _listed(result.object_list)
+    return result
+
+
+def totals() -> dict[str, int]:
+    """Signatories now (verified) and those of them abroad, counted in the database."""
+    counts = Signatory.objects.public().aggregate(
+        total=Count("pk", filter=Q(state=Signatory.State.VERIFIED)),
+        abroad=Count("pk", filter=~Q(country="PL")),
+    )
+    return {"total": counts["total"], "abroad": counts["abroad"]}
+
+
+def voivodeship_table() -> list[dict]:
+    """One row per voivodeship (all 16, also those without a signatory), in code order: the
+    signatories now, and the mean of their plans' overall progress (those who left count
+    in the mean: their plans stay public)."""
+    rows = {
+        row["voivodeship"]: row
+        for row in Signatory.objects.public()
+        .filter(country="PL")
+        .values("voivodeship")
+        .annotate(
+            live=Count("pk", filter=Q(state=Signatory.State.VERIFIED)),
+            summed=Sum("overall_progress"),
+            planned=Count("overall_progress"),
+        )
+    }
+    result = []
     for unit in teryt.register().voivodeships():
-        values = progress.get(unit.voivodeship_code, [])
-        rows.append(
+        row = rows.get(unit.voivodeship_code) or {}
+        planned = row.get("planned") or 0
+        result.append(
             {
                 "code": unit.code,
                 "name": unit.name,
-                "signatories": live.get(unit.code, 0),
-                "progress": sum(values) // len(values) if values else None,
+                "signatories": row.get("live", 0),
+                "progress": row["summed"] // planned if planned else None,
             }
         )
-    return rows
-
-
-def peers(signatory: Signatory) -> list[PublicSignatory]:
-    """Signatories of the same kind (urban / rural / urban-rural gmina, city with powiat
-    rights, powiat, voivodeship, or the same kind abroad), ranked by overall progress."""
-    group = public_signatories(kind=signatory.kind)
-    return sorted(group, key=lambda p: (-(p.overall or -1), p.signatory.name))
+    return result
 
 
 @dataclass
@@ -164,18 +181,45 @@ class PeerComparison:
 
 
 def peer_comparison(signatory: Signatory, *, top: int = 5, around: int = 3) -> PeerComparison:
-    """The signatory among its peers: its place, the group's median, the first ``top`` and
-    ``around`` places either side of it (a rural gmina has 1,500 peers: no page lists them
-    all; the overview filtered by kind and the open data do)."""
-    ranked = peers(signatory)
-    rank = next((n for n, p in enumerate(ranked, 1) if p.signatory.pk == signatory.pk), None)
-    values = sorted(p.overall for p in ranked if p.overall is not None)
-    median = values[len(values) // 2] if values else None
-    shown = set(range(1, min(top, len(ranked)) + 1))
+    """The signatory among its peers of the same kind (urban / rural / urban-rural gmina,
+    city with powiat rights, powiat, voivodeship, or the same kind abroad), ranked by overall
+    progress (no plan last), then by name: its place, the group's median, the first ``top``
+    and ``around`` places either side of it. Ranked in the database: a rural gmina has 1,500
+    peers and the page shows a dozen."""
+    group = Signatory.objects.public().filter(kind=signatory.kind)
+    ranked = group.annotate(score=Coalesce("overall_progress", Value(-1))).order_by(
+        "-score", "name", "pk"
+    )
+    score = -1 if signatory.overall_progress is None else signatory.overall_progress
+    counts = ranked.aggregate(
+        size=Count("pk"),
+        planned=Count("overall_progress"),
+        ahead=Count(
+            "pk",
+            filter=Q(score__gt=score)
+            | Q(score=score, name__lt=signatory.name)
+            | Q(score=score, name=signatory.name, pk__lt=signatory.pk),
+        ),
+    )
+    size, n = counts["size"], counts["planned"]
+    in_group = signatory.state in (Signatory.State.VERIFIED, Signatory.State.LEFT)
+    rank = counts["ahead"] + 1 if in_group else None
+    planned = group.filter(overall_progress__isnull=False)
+    median = (
+        planned.order_by("overall_progress").values_list("overall_progress", flat=True)[n // 2]
+        if n
+        else None
+    )
+    places = set(range(1, min(top, size) + 1))
+    rows = [
+        (place, p) for place, p in enumerate(_listed(ranked.values_list(*_LIST_FIELDS)[:top]), 1)
+    ]
     if rank is not None:
-        shown |= set(range(max(1, rank - around), min(len(ranked), rank + around) + 1))
-    rows = [(n, ranked[n - 1]) for n in sorted(shown)]
-    return PeerComparison(rank=rank, size=len(ranked), median=median, rows=rows)
+        first = max(1, rank - around)
+        last = min(size, rank + around)
+        near = _listed(ranked.values_list(*_LIST_FIELDS)[first - 1 : last])
+        rows += [(place, p) for place, p in enumerate(near, first) if place not in places]
+    return PeerComparison(rank=rank, size=size, median=median, rows=rows)
 
 
 def latest_public_assessment(signatory: Signatory) -> Assessment | None:
@@ -193,7 +237,7 @@ def latest_public_assessment(signatory: Signatory) -> Assessment | None:
 
 
 def public_answers(assessment: Assessment) -> list[Answer]:
-    return list(assessment.answers.select_related("measure").order_by("measure__order"))
+    return list(assessment.answers.select_related("measure", "revision").order_by("measure__order"))
 
 
 def signatory_json(p: PublicSignatory) -> dict:

@@ -16,12 +16,12 @@ from ostoja.audit.services import log_action
 from ostoja.core.child_data import findings
 from ostoja.organisations import teryt
 
-from . import catalogue
+# The catalogue's service functions live in curation.py; re-exported for existing callers.
+from .curation import active_measures, current_revisions, sync_catalogue  # noqa: F401
 from .models import (
     Answer,
     AnswerStatus,
     Assessment,
-    Measure,
     Milestone,
     PlanItem,
     ReviewComment,
@@ -43,62 +43,6 @@ _TERYT_KINDS = {
     teryt.GMINA_RURAL: SignatoryKind.GMINA_RURAL,
     teryt.GMINA_URBAN_RURAL: SignatoryKind.GMINA_URBAN_RURAL,
 }
-
-
-# --- the catalogue ------------------------------------------------------------------------
-
-
-def sync_catalogue(*, actor=None, path=None) -> dict:
-    """Load the shipped catalogue (or ``path``): new measures are added, texts updated,
-    measures no longer listed retired (old answers keep them)."""
-    version, measures = catalogue.load(path) if path else catalogue.load()
-    created = updated = retired = 0
-    with transaction.atomic():
-        codes = set()
-        for m in measures:
-            codes.add(m.code)
-            fields = {
-                "pillar": m.pillar,
-                "order": m.order,
-                "title": m.title,
-                "description": m.description,
-                "good_practice": m.good_practice,
-                "lanzarote": list(m.lanzarote),
-                "legal_duties": list(m.legal_duties),
-                "source": m.source,
-                "catalogue_version": version,
-                "retired_in": None,
-            }
-            obj, was_created = Measure.objects.get_or_create(code=m.code, defaults=fields)
-            if was_created:
-                created += 1
-            elif any(getattr(obj, k) != v for k, v in fields.items()):
-                Measure.objects.filter(pk=obj.pk).update(**fields)
-                updated += 1
-        retired = (
-            Measure.objects.filter(retired_in__isnull=True)
-            .exclude(code__in=codes)
-            .update(retired_in=version)
-        )
-        if created or updated or retired:
-            log_action(
-                "pact.catalogue.loaded",
-                actor=actor,
-                data={
-                    "version": version,
-                    "created": created,
-                    "updated": updated,
-                    "retired": retired,
-                },
-            )
-    return {"version": version, "created": created, "updated": updated, "retired": retired}
-
-
-def active_measures():
-    """Measures in force. A fresh installation loads the shipped catalogue on first use."""
-    if not Measure.objects.exists():
-        sync_catalogue(actor=None)
-    return Measure.objects.filter(retired_in__isnull=True)
 
 
 # --- signing --------------------------------------------------------------------------------
@@ -196,6 +140,7 @@ def sign_pact(
                 resolution_file=resolution_file or "",
                 contact_name=contact_name.strip(),
                 contact_email=contact_email.strip(),
+                progress={},  # no plan yet
             )
             log_action(
                 "pact.signatory.signed",
@@ -278,8 +223,13 @@ def start_assessment(signatory: Signatory, year: int, *, actor) -> Assessment:
     with transaction.atomic():
         assessment, created = Assessment.objects.get_or_create(signatory=signatory, year=year)
         if created:
+            measures = list(active_measures())
+            revisions = current_revisions([m.pk for m in measures])
             Answer.objects.bulk_create(
-                [Answer(assessment=assessment, measure=m) for m in active_measures()]
+                [
+                    Answer(assessment=assessment, measure=m, revision_id=revisions.get(m.pk))
+                    for m in measures
+                ]
             )
             log_action(
                 "pact.assessment.started",
@@ -329,6 +279,8 @@ def save_answer(
         answer.evidence_note = evidence_note.strip()
         answer.evidence_valid_until = evidence_valid_until
         answer.evidence_public = evidence_public
+        # The answer answers the wording in force when it is saved.
+        answer.revision_id = current_revisions([answer.measure_id]).get(answer.measure_id)
         answer.save()
         if answer.has_evidence:
             ReviewComment.objects.filter(
@@ -460,11 +412,14 @@ def save_plan_item(
 
 def refresh_progress(signatory: Signatory) -> None:
     """Store the plan's progress per P on the signatory (read by the public lists)."""
+    from .progress import overall
     from .public import plan_progress
 
     progress = plan_progress([signatory.pk]).get(signatory.pk, {})
-    Signatory.objects.filter(pk=signatory.pk).update(progress=progress)
-    signatory.progress = progress
+    Signatory.objects.filter(pk=signatory.pk).update(
+        progress=progress, overall_progress=overall(progress)
+    )
+    signatory.progress, signatory.overall_progress = progress, overall(progress)
 
 
 def add_milestone(item: PlanItem, *, actor, title: str, due_on: dt.date) -> Milestone:

@@ -6,12 +6,13 @@ import csv
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.paginator import Paginator
-from django.db.models import Q
-from django.http import Http404, HttpResponse
+from django.db.models import Count, Q
+from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.text import Truncator
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
@@ -22,18 +23,28 @@ from ostoja.organisations.models import Organisation
 from ostoja.organisations.permissions import is_coordinator
 from ostoja.organisations.roles import Role
 
-from . import forms, links, public, services, tilemap
+from . import curation, forms, links, public, services, tilemap
+from . import declaration as declaration_doc
 from .catalogue import PILLARS
 from .models import (
     Answer,
+    AnswerStatus,
     Assessment,
+    CatalogueVersion,
+    Measure,
     Pillar,
     PlanItem,
     ReviewCycle,
     Signatory,
     SignatoryKind,
 )
-from .permissions import can_manage_signatories, can_review, can_sign, can_use_pact_workspace
+from .permissions import (
+    can_curate_catalogue,
+    can_manage_signatories,
+    can_review,
+    can_sign,
+    can_use_pact_workspace,
+)
 
 PAGE_SIZE = 100  # signatories per page of the overview (the open data has them all)
 
@@ -52,6 +63,29 @@ def _form_errors(form, exc: ValidationError) -> None:
 # --- public ----------------------------------------------------------------------------------
 
 
+def _overview_rows(listed) -> list[dict]:
+    """The overview's rows with their text ready: a hundred rows of link, kind label, date
+    and five progress cells were most of the page's time when the template worked them out
+    cell by cell."""
+    kinds = {value: str(label) for value, label in SignatoryKind.choices}
+    link = reverse("pact:signatory", args=["slug-placeholder"])
+    rows = []
+    for p in listed:
+        s = p.signatory
+        rows.append(
+            {
+                "url": link.replace("slug-placeholder", s.slug),
+                "name": s.name,
+                "abroad": "" if s.is_polish else s.country,
+                "left": s.state == Signatory.State.LEFT,
+                "kind": kinds[s.kind],
+                "signed": date_format(s.signed_on, "SHORT_DATE_FORMAT"),
+                "cells": ["—" if v is None else f"{v}%" for v in p.cells],
+            }
+        )
+    return rows
+
+
 @require_GET
 def overview(request):
     kind = request.GET.get("kind", "")
@@ -60,12 +94,17 @@ def overview(request):
     kind = kind if kind in SignatoryKind.values else ""
     voivodeship = voivodeship if teryt.get(voivodeship) and len(voivodeship) == 2 else ""
     pillar = pillar if pillar in PILLARS else ""
-    everyone = public.public_signatories()
-    shown = public.filtered(everyone, kind=kind, voivodeship=voivodeship, pillar=pillar)
-    page = Paginator(shown, PAGE_SIZE).get_page(request.GET.get("page"))
+    page = public.overview_page(
+        kind=kind,
+        voivodeship=voivodeship,
+        pillar=pillar,
+        page=request.GET.get("page"),
+        per_page=PAGE_SIZE,
+    )
     query = request.GET.copy()
     query.pop("page", None)
-    rows = public.voivodeship_table(everyone)
+    rows = public.voivodeship_table()
+    counts = public.totals()
     svg = tilemap.render(
         rows,
         title=_("Signatories of the Pact by voivodeship"),
@@ -75,7 +114,7 @@ def overview(request):
         request,
         "pact/overview.html",
         {
-            "signatories": page.object_list,
+            "signatories": _overview_rows(page.object_list),
             "page": page,
             "query": query.urlencode(),
             "rows": rows,
@@ -84,8 +123,8 @@ def overview(request):
             "pillars": Pillar.choices,
             "voivodeships": teryt.register().voivodeships(),
             "filters": {"kind": kind, "voivodeship": voivodeship, "pillar": pillar},
-            "total": sum(1 for s in everyone if s.signatory.state == Signatory.State.VERIFIED),
-            "abroad": sum(1 for s in everyone if not s.signatory.is_polish),
+            "total": counts["total"],
+            "abroad": counts["abroad"],
         },
     )
 
@@ -96,26 +135,161 @@ def catalogue(request):
     groups = [
         (label, [m for m in measures if m.pillar == value]) for value, label in Pillar.choices
     ]
-    return render(request, "pact/catalogue.html", {"groups": groups})
+    return render(
+        request,
+        "pact/catalogue.html",
+        {
+            "groups": groups,
+            "version": curation.current_version(),
+            "can_edit": can_curate_catalogue(request.user),
+        },
+    )
+
+
+# --- the catalogue, curated by coordinators --------------------------------------------------
+
+
+@require_http_methods(["GET", "POST"])
+@permission_required(can_curate_catalogue)
+def catalogue_edit(request):
+    """Every measure (also the retired ones) with buttons to move, retire and restore."""
+    services.active_measures()  # a fresh installation loads the shipped catalogue first
+    measures = list(Measure.objects.order_by("order", "code"))
+    if request.method == "POST":
+        measure = get_object_or_404(Measure, code=request.POST.get("code", ""))
+        action = request.POST.get("action")
+        try:
+            if action in ("up", "down"):
+                curation.move_measure(measure, actor=request.user, up=action == "up")
+            elif action == "retire":
+                curation.retire_measure(measure, actor=request.user)
+                messages.success(request, _("The measure was retired."))
+            elif action == "restore":
+                curation.restore_measure(measure, actor=request.user)
+                messages.success(request, _("The measure is back in the catalogue."))
+            else:
+                raise PermissionDenied
+        except ValidationError as exc:
+            for message in exc.messages:
+                messages.error(request, message)
+        return redirect(f"{reverse('pact:catalogue_edit')}#{measure.code}")
+    groups = [
+        (label, [m for m in measures if m.pillar == value]) for value, label in Pillar.choices
+    ]
+    return render(
+        request,
+        "pact/catalogue_edit.html",
+        {
+            "groups": groups,
+            "version": curation.current_version(),
+            "history": CatalogueVersion.objects.select_related("created_by")[:20],
+        },
+    )
+
+
+def _save_measure(request, form, measure=None):
+    """Run the service for the form; on a refusal the messages land on the form's fields."""
+    try:
+        if measure is None:
+            return curation.add_measure(
+                actor=request.user, code=form.cleaned_data["code"], **form.wording()
+            )
+        return curation.change_measure(measure, actor=request.user, **form.wording())
+    except ValidationError as exc:
+        for field, errors in exc.message_dict.items():
+            targets = [f for f in form.fields if f == field or f.startswith(f"{field}_")]
+            form.add_error(targets[0] if targets else None, errors)
+        return None
+
+
+@require_http_methods(["GET", "POST"])
+@permission_required(can_curate_catalogue)
+def measure_new(request):
+    form = forms.MeasureForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        measure = _save_measure(request, form)
+        if measure is not None:
+            messages.success(request, _("The measure was added to the catalogue."))
+            return redirect(f"{reverse('pact:catalogue_edit')}#{measure.code}")
+    return render(
+        request,
+        "pact/measure_form.html",
+        {"form": form, "measure": None},
+        status=400 if form.errors else 200,
+    )
+
+
+@require_http_methods(["GET", "POST"])
+@permission_required(can_curate_catalogue)
+def measure_edit(request, code):
+    measure = get_object_or_404(Measure, code=code)
+    form = forms.MeasureForm(
+        request.POST or None, editing=True, initial=forms.MeasureForm.initial_for(measure)
+    )
+    if request.method == "POST" and form.is_valid():
+        saved = _save_measure(request, form, measure)
+        if saved is not None:
+            messages.success(request, _("Saved."))
+            return redirect(f"{reverse('pact:catalogue_edit')}#{measure.code}")
+    return render(
+        request,
+        "pact/measure_form.html",
+        {
+            "form": form,
+            "measure": measure,
+            "revisions": measure.revisions.select_related("created_by").annotate(
+                answered=Count("answers")
+            ),
+        },
+        status=400 if form.errors else 200,
+    )
 
 
 def _public_signatory(slug) -> Signatory:
     return get_object_or_404(Signatory.objects.public(), slug=slug)
 
 
+_MEASURE_LONG_TEXTS = ("description", "good_practice", "lanzarote", "legal_duties", "source")
+
+
+def _answer_rows(answers) -> list[dict]:
+    """The public answers with their text ready (sixty rows of status labels, dates and
+    truncated explanations were a good part of the page's time in the template)."""
+    statuses = {value: str(label) for value, label in AnswerStatus.choices}
+    today = timezone.localdate()
+    rows = []
+    for a in answers:
+        shown = a.evidence_public and a.has_evidence
+        until = a.evidence_valid_until
+        rows.append(
+            {
+                "question": f"{a.measure.code} {a.question.title_text}",
+                "status": statuses.get(a.status, a.status),
+                "explanation": Truncator(a.explanation).chars(200) if a.explanation else "",
+                "evidence_url": a.evidence_url if shown else "",
+                "evidence_note": a.evidence_note if shown and not a.evidence_url else "",
+                "shown": shown,
+                "expired": bool(shown and until and until < today),
+                "valid_until": date_format(until, "SHORT_DATE_FORMAT") if shown and until else "",
+            }
+        )
+    return rows
+
+
 @require_GET
 def signatory_page(request, slug):
     signatory = _public_signatory(slug)
     items = list(
-        signatory.plan_items.select_related("measure").prefetch_related(
-            "milestones", "partner_organisations", "services"
-        )
+        signatory.plan_items.select_related("measure")
+        # The measure's code, title and P only (its long texts are on the catalogue page).
+        .defer(*(f"measure__{f}" for f in _MEASURE_LONG_TEXTS))
+        .prefetch_related("milestones", "partner_organisations", "services")
     )
     rolled = public.rolled_up_for(items)
     top = [i for i in items if i.parent_id is None]
     children = {i.pk: [c for c in items if c.parent_id == i.pk] for i in top}
-    progress = public.plan_progress([signatory.pk]).get(signatory.pk, {})
-    peers = public.peer_comparison(signatory)
+    peers = public.peer_comparison(signatory)  # stores the progress if it was missing
+    progress = signatory.progress or {}
     assessment = public.latest_public_assessment(signatory)
     label = teryt.register().label(teryt.get(signatory.teryt_code)) if signatory.teryt_code else ""
     reviews = [
@@ -133,7 +307,7 @@ def signatory_page(request, slug):
             "progress": [(label_, progress.get(value)) for value, label_ in Pillar.choices],
             "peers": peers,
             "assessment": assessment,
-            "answers": public.public_answers(assessment) if assessment else [],
+            "answers": _answer_rows(public.public_answers(assessment)) if assessment else [],
             "today": timezone.localdate(),
             "reviews": reviews,
             "units": links.unit_standards(signatory),
@@ -168,12 +342,12 @@ def lanzarote_export(request, slug):
         ]
     )
     for n, answer in enumerate(public.public_answers(assessment), start=1):
-        m = answer.measure
+        m = answer.question
         evidence = (answer.evidence_url or answer.evidence_note) if answer.evidence_public else ""
         writer.writerow(
             [
                 n,
-                f"{m.code} {m.title_text}",
+                f"{answer.measure.code} {m.title_text}",
                 m.pillar,
                 " ".join(m.lanzarote),
                 "; ".join(m.legal_duties_text),
@@ -336,6 +510,49 @@ def _managed(request, slug) -> Signatory:
     return get_object_or_404(Signatory.objects.managed_by(request.user), slug=slug)
 
 
+@require_GET
+@permission_required(can_sign)
+def declaration(request, slug):
+    """The declaration of signing as a PDF, for the authority's officers and coordinators
+    (it names the contact person, so it is not public)."""
+    signatory = _managed(request, slug)
+    public_url = (
+        request.build_absolute_uri(reverse("pact:signatory", args=[signatory.slug]))
+        if signatory.state in (Signatory.State.VERIFIED, Signatory.State.LEFT)
+        else ""
+    )
+    response = HttpResponse(
+        declaration_doc.declaration_pdf(signatory, public_url=public_url),
+        content_type="application/pdf",
+    )
+    response["Content-Disposition"] = f'attachment; filename="pact-{signatory.slug}.pdf"'
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+@require_GET
+@permission_required(can_sign)
+def resolution_file(request, slug):
+    """The council resolution the authority uploaded (checked to be a PDF when it came),
+    for its officers and the coordinators."""
+    signatory = _managed(request, slug)
+    if not signatory.resolution_file:
+        raise Http404
+    try:
+        handle = signatory.resolution_file.open("rb")
+    except OSError:
+        raise Http404 from None
+    response = FileResponse(
+        handle,
+        as_attachment=True,
+        filename=f"pact-{signatory.slug}-resolution.pdf",
+        content_type="application/pdf",
+    )
+    response["Cache-Control"] = "private, no-store"
+    response["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    return response
+
+
 @require_http_methods(["GET", "POST"])
 @permission_required(can_manage_signatories)
 def manage(request, slug):
@@ -417,7 +634,9 @@ def assessment(request, slug, year):
         return redirect("pact:assessment", slug=slug, year=year)
     current = Assessment.objects.filter(signatory=signatory, year=year).first()
     answers = (
-        current.answers.select_related("measure").prefetch_related("comments") if current else []
+        current.answers.select_related("measure", "revision").prefetch_related("comments")
+        if current
+        else []
     )
     return render(
         request,
@@ -444,7 +663,7 @@ def answer(request, slug, year, code):
         slug=slug,
     )
     item = get_object_or_404(
-        Answer.objects.select_related("assessment", "measure"),
+        Answer.objects.select_related("assessment", "measure", "revision"),
         assessment__signatory=signatory,
         assessment__year=year,
         measure__code=code,
@@ -497,6 +716,11 @@ def answer(request, slug, year, code):
             "form": form,
             "comment_form": comment_form,
             "comments": item.comments.select_related("author"),
+            # An answer still being written shows the catalogue's wording in force (saving
+            # records it); a submitted one the wording it answered.
+            "question": item.measure
+            if item.assessment.state in (Assessment.State.DRAFT, Assessment.State.CHANGES)
+            else item.question,
             "year": year,
         },
         status=status,
