@@ -37,13 +37,6 @@ def _translations():
     return found
 
 
-@pytest.mark.xfail(
-    strict=False,
-    reason=(
-        "known gap: catalogues of apps merged in sessions 3-4 translate some shared msgids "
-        "differently (most fixed with contexts; the rest listed by this test)"
-    ),
-)
 def test_one_msgid_has_one_translation_in_every_catalogue():
     conflicts = {
         key: by_domain
