@@ -244,6 +244,10 @@ def test_cancel_racing_deliverer_processes_on_sqlite(slow_receiver, tmp_path):
     setup = start("setup", str(N_CANCEL_RACE), slow_receiver.url)
     out, err = setup.communicate(timeout=300)
     assert setup.returncode == 0, err
+    # Processes on a loaded machine wait long for the CPU: with 10 ms sends the deliverers
+    # could finish all 30 before the canceller, started at the same moment, got to run once
+    # (seen in CI: "did not compete: {'sent': 30}"). 100 ms sends give it 1.5 s.
+    slow_receiver.delay = 0.1
     go = tmp_path / "go"
     processes = [start("deliver", str(go)) for _ in range(N_CANCEL_DELIVERERS)]
     processes.append(start("cancel", str(go)))
