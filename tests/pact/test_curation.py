@@ -7,6 +7,7 @@ from html import escape
 import pytest
 from django.core.exceptions import ValidationError
 from django.test import Client
+from django.utils import translation
 
 from ostoja.audit.models import AuditEntry
 from ostoja.audit.sentences import describe
@@ -18,6 +19,14 @@ from tests.conftest import login, make_user
 from .helpers import signatory
 
 pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def _english_messages():
+    """The services' messages are checked in English here (the pages in both languages are
+    checked by the view and browser tests)."""
+    with translation.override("en"):
+        yield
 
 
 def _wording(**overrides):
