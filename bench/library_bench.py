@@ -392,8 +392,8 @@ def main() -> None:
                 str(args.repeat),
                 *(["--reuse"] if reuse and label == "sqlite" else []),
             ],
-            capture_output=True,
-            text=True,
+            stdout=subprocess.PIPE,  # the child's errors reach the terminal (a 48-minute
+            text=True,  # PostgreSQL run once failed with its traceback swallowed)
             check=True,
         )
         result = json.loads(out.stdout.strip().splitlines()[-1])
