@@ -438,7 +438,8 @@ def report(results: dict, args) -> str:
         f"{args.orgs:,} organisations",
         "",
         f"Machine: {cpu_model()}, {os.cpu_count()} cores, {memory_gib():.0f} GiB RAM, "
-        f"Python {platform.python_version()}. Other work was running on the machine.",
+        f"Python {platform.python_version()}. Load average when written: "
+        f"{' / '.join(f'{x:.2f}' for x in os.getloadavg())} (say in the notes what else ran).",
         "",
         "| what | target | " + " | ".join(results) + " |",
         "|---|---|" + "---|" * len(results),
