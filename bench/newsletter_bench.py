@@ -45,6 +45,7 @@ import sys
 import tempfile
 import threading
 import time
+import urllib.error
 import urllib.request
 from pathlib import Path
 
@@ -189,7 +190,11 @@ def seed(args) -> None:
         services.save_issue(
             actor=coordinator, newsletter=other, subject_pl="Porównanie", body_pl=body
         )
-    print(json.dumps({"issue": issue.pk, "archive_issue": Issue.objects.first().pk}))
+    # A sent issue of the archive: with ``-sent_at`` ordering PostgreSQL puts the unsent issue
+    # (sent_at NULL) first, and its archive page is a 404 until it is sent. That was the
+    # "page errors during the send" of earlier runs (all HTTP 404 on that one path).
+    archived = Issue.objects.filter(state=Issue.State.SENT).order_by("-sent_at").first()
+    print(json.dumps({"issue": issue.pk, "archive_issue": archived.pk}))
 
 
 def send(args) -> None:
@@ -247,6 +252,7 @@ class Load:
         self.base, self.paths, self.clients, self.pause = base, paths, clients, pause
         self.samples: list[float] = []
         self.errors = 0
+        self.error_kinds: dict[str, int] = {}  # "HTTP 503", "ConnectionResetError", …
         self.stop = threading.Event()
 
     def _client(self, n: int):
@@ -255,12 +261,18 @@ class Load:
             path = self.paths[i % len(self.paths)]
             i += 1
             t0 = time.perf_counter()
+            kind = ""
             try:
                 with urllib.request.urlopen(self.base + path, timeout=30) as r:  # noqa: S310
                     r.read()
                     ok = r.status == 200
-            except OSError:
-                ok = False
+                    kind = "" if ok else f"HTTP {r.status}"
+            except urllib.error.HTTPError as exc:
+                ok, kind = False, f"HTTP {exc.code} {path}"
+            except OSError as exc:
+                ok, kind = False, type(exc).__name__
+            if kind:
+                self.error_kinds[kind] = self.error_kinds.get(kind, 0) + 1
             elapsed = (time.perf_counter() - t0) * 1000
             if ok:
                 self.samples.append(elapsed)
@@ -285,6 +297,7 @@ class Load:
         return {
             "n": len(self.samples),
             "errors": self.errors,
+            "error_kinds": self.error_kinds,
             "p50": percentile(self.samples, 50),
             "p95": percentile(self.samples, 95),
             "max": max(self.samples) if self.samples else float("nan"),
@@ -470,8 +483,8 @@ def report(s: dict, args) -> str:
         f"{s['subscribers']:,} subscribers, {s['database']}",
         "",
         f"Machine: {cpu_model()}, {os.cpu_count()} cores, {memory_gib():.0f} GiB RAM, Python "
-        f"{platform.python_version()}. Other work was running on the machine (load average "
-        f"after the run: {' '.join(s['load_avg'])}). Web server: `manage.py runserver` "
+        f"{platform.python_version()}. Load average "
+        f"after the run: {' '.join(s['load_avg'])}. Web server: `manage.py runserver` "
         f"(threaded); {args.clients} HTTP clients, {args.pause * 1000:.0f} ms pause between "
         "requests, on 5 public pages.",
         "",
