@@ -142,23 +142,23 @@ def programme(request, slug):
     )
 
 
-@login_required
-@require_http_methods(["GET", "POST"])
-def session_edit(request, slug, session_id):
-    event = _event(request, slug)
-    session = get_object_or_404(Session, day__event=event, pk=session_id)
+def _edit_or_remove(
+    request, obj, *, remove, update, removed, back, here, form_class, form_kwargs, template, context
+):
+    """One set-up object's page: POST action=delete removes it through ``remove``; otherwise
+    the versioned form saves it through ``update``; both return to ``back``."""
     if request.method == "POST" and request.POST.get("action") == "delete":
         try:
-            editing.delete_session(session, actor=request.user)
+            remove(obj, actor=request.user)
         except EventError as exc:
             messages.error(request, exc.message)
-            return redirect("events:session", slug=slug, session_id=session.pk)
-        messages.success(request, _("The session was removed from the programme."))
-        return redirect("events:programme", slug=slug)
+            return redirect(here)
+        messages.success(request, removed)
+        return redirect(back)
 
     def save(form):
-        editing.update_session(
-            session,
+        update(
+            obj,
             actor=request.user,
             version=form.cleaned_data["version"] or 0,
             **form.service_fields(),
@@ -166,17 +166,37 @@ def session_edit(request, slug, session_id):
 
     response = _versioned(
         request,
-        form_class=SessionForm,
-        obj=session,
-        form_kwargs={"event": event},
+        form_class=form_class,
+        obj=obj,
+        form_kwargs=form_kwargs,
         save=save,
-        template="events/setup_session.html",
-        context={"event": event, "session": session},
+        template=template,
+        context=context,
     )
     if response is None:
         messages.success(request, _("The changes were saved."))
-        return redirect("events:programme", slug=slug)
+        return redirect(back)
     return response
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def session_edit(request, slug, session_id):
+    event = _event(request, slug)
+    session = get_object_or_404(Session, day__event=event, pk=session_id)
+    return _edit_or_remove(
+        request,
+        session,
+        remove=editing.delete_session,
+        update=editing.update_session,
+        removed=_("The session was removed from the programme."),
+        back=reverse("events:programme", kwargs={"slug": slug}),
+        here=reverse("events:session", kwargs={"slug": slug, "session_id": session.pk}),
+        form_class=SessionForm,
+        form_kwargs={"event": event},
+        template="events/setup_session.html",
+        context={"event": event, "session": session},
+    )
 
 
 @login_required
@@ -209,36 +229,19 @@ def categories(request, slug):
 def category_edit(request, slug, category_id):
     event = _event(request, slug)
     category = get_object_or_404(TicketCategory, event=event, pk=category_id)
-    if request.method == "POST" and request.POST.get("action") == "delete":
-        try:
-            editing.delete_category(category, actor=request.user)
-        except EventError as exc:
-            messages.error(request, exc.message)
-            return redirect("events:category", slug=slug, category_id=category.pk)
-        messages.success(request, _("The ticket category was removed."))
-        return redirect("events:categories", slug=slug)
-
-    def save(form):
-        editing.update_category(
-            category,
-            actor=request.user,
-            version=form.cleaned_data["version"] or 0,
-            **form.service_fields(),
-        )
-
-    response = _versioned(
+    return _edit_or_remove(
         request,
+        category,
+        remove=editing.delete_category,
+        update=editing.update_category,
+        removed=_("The ticket category was removed."),
+        back=reverse("events:categories", kwargs={"slug": slug}),
+        here=reverse("events:category", kwargs={"slug": slug, "category_id": category.pk}),
         form_class=CategoryForm,
-        obj=category,
         form_kwargs={},
-        save=save,
         template="events/setup_category.html",
         context={"event": event, "category": category},
     )
-    if response is None:
-        messages.success(request, _("The changes were saved."))
-        return redirect("events:categories", slug=slug)
-    return response
 
 
 @login_required
