@@ -245,6 +245,9 @@ def run(url: str, docs: int, vocab_size: int, repeat: int, reuse: bool = False) 
             if len(batch) == 500:
                 search.index_raw(batch)
                 batch = []
+                if pk % 2000 < 500:
+                    elapsed = time.perf_counter() - started
+                    print(f"  indexed up to id {pk} after {elapsed:.0f} s", file=sys.stderr)
         search.index_raw(batch)
     if not reuse:
         with connection.cursor() as cursor:
@@ -344,6 +347,20 @@ def run(url: str, docs: int, vocab_size: int, repeat: int, reuse: bool = False) 
     }
 
 
+def postgres_holds(url: str, docs: int) -> bool:
+    """Whether the benchmark database exists and holds exactly ``docs`` indexed materials."""
+    import psycopg
+
+    try:
+        with psycopg.connect(url) as conn:
+            row = conn.execute(
+                "SELECT count(*) FROM library_material WHERE search_vector IS NOT NULL"
+            ).fetchone()
+    except psycopg.Error:
+        return False
+    return row[0] == docs
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--docs", type=int, default=20_000)
@@ -357,6 +374,12 @@ def main() -> None:
         "(only the oracle is recomputed, from the same seed) -- for profiling queries "
         "without rebuilding 20,000 documents",
     )
+    parser.add_argument(
+        "--keep-postgres",
+        action="store_true",
+        help="PostgreSQL: when the benchmark database already holds --docs materials (a "
+        "previous build), reuse it instead of dropping it",
+    )
     parser.add_argument("--child", help=argparse.SUPPRESS)
     parser.add_argument("--reuse", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -365,6 +388,7 @@ def main() -> None:
         return
     targets = []
     reuse = False
+    reuse_postgres = False
     if args.only in (None, "sqlite"):
         if args.keep:
             path = Path(args.keep).resolve()
@@ -374,7 +398,9 @@ def main() -> None:
             targets.append(("sqlite", f"sqlite:///{tempfile.mkdtemp()}/library_bench.sqlite3"))
     if args.only in (None, "postgres"):
         url = os.environ.get("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/h_library_bench")
-        recreate_database(url)
+        reuse_postgres = args.keep_postgres and postgres_holds(url, args.docs)
+        if not reuse_postgres:
+            recreate_database(url)
         targets.append(("postgres", url))
     print(f"# library search bench · {platform.node()} · {cpu_model()} · {memory_gib():.0f} GiB")
     for label, url in targets:
@@ -390,7 +416,7 @@ def main() -> None:
                 str(args.vocab),
                 "--repeat",
                 str(args.repeat),
-                *(["--reuse"] if reuse and label == "sqlite" else []),
+                *(["--reuse"] if (reuse if label == "sqlite" else reuse_postgres) else []),
             ],
             stdout=subprocess.PIPE,  # the child's errors reach the terminal (a 48-minute
             text=True,  # PostgreSQL run once failed with its traceback swallowed)

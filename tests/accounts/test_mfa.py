@@ -43,7 +43,6 @@ def test_login_with_totp_then_dashboard():
     assert AuditEntry.objects.filter(action="accounts.user.logged_in", actor=supervisor).exists()
 
 
-
 def test_a_code_typed_just_after_the_step_boundary_is_still_accepted(monkeypatch):
     """The helper's code is read at the last moment of a 30-second step and typed in the next
     one (a slow browser test did exactly this): it must still be accepted."""
@@ -56,6 +55,7 @@ def test_a_code_typed_just_after_the_step_boundary_is_still_accepted(monkeypatch
     monkeypatch.setattr(time, "time", lambda: step_end + 1.0)
     ok = client.post("/accounts/2fa/authenticate/", {"code": code})
     assert ok.status_code == 302 and ok["Location"].endswith("/dashboard/")
+
 
 def test_activation_is_audited(django_capture_on_commit_callbacks):
     analyst = make_user("hotline_analyst", mfa=False, email="new-analyst@example.test")

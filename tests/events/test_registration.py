@@ -28,6 +28,7 @@ from ostoja.events.services import (
     reject,
 )
 from ostoja.outbox.models import OutboxMessage
+from ostoja.outbox.services import deliver_due
 from tests.factories import OrganisationFactory
 
 from .helpers import conference
@@ -42,6 +43,7 @@ def reg(event, category, n, **kw):
 
 
 def mails_to(address):
+    deliver_due()  # participants' e-mails are composed at delivery (QR, .ics)
     return [m for m in OutboxMessage.objects.order_by("pk") if address in m.recipients]
 
 
@@ -61,6 +63,21 @@ def test_seats_then_waiting_list_in_arrival_order():
     [waiting_mail] = mails_to("osoba3@example.com")
     assert not waiting_mail.attachments
     assert AuditEntry.objects.filter(action="events.registration.created").count() == 5
+
+
+def test_the_ticket_e_mail_is_composed_at_delivery_and_the_row_holds_no_ticket_link_before():
+    """The request stores what the e-mail is about; the deliverer renders the QR code and the
+    .ics in the person's language, with the ticket link derived again from the salt."""
+    event, category, _ = conference(seats=2)
+    registration, secret = reg(event, category, 1, language="en")
+    stored = OutboxMessage.objects.get()
+    assert stored.composer == "events.participant" and stored.body_text == ""
+    assert secret not in str(stored.payload) and stored.attachments == []
+    [delivered] = mails_to("osoba1@example.com")
+    assert delivered.state == "sent"
+    assert f"/events/ticket/{secret}/" in delivered.body_text
+    assert delivered.attachments[0]["name"] == "invitation.ics"
+    assert "Your seat is confirmed" in delivered.body_text
 
 
 def test_registering_twice_with_one_address_is_refused_with_409():

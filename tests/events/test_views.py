@@ -11,6 +11,7 @@ from icalendar import Calendar
 from ostoja.events.models import Checkin, Registration
 from ostoja.events.services import register
 from ostoja.outbox.models import OutboxMessage
+from ostoja.outbox.services import deliver_due
 
 from .helpers import conference, lists
 
@@ -36,7 +37,9 @@ def test_register_through_the_form_and_get_the_ticket_page():
     ticket = client.get(r["Location"])
     assert ticket.status_code == 200 and "<svg" in ticket.content.decode()
     assert ticket["Cache-Control"] == "no-store"
+    deliver_due()  # the e-mail (QR, .ics) is composed at delivery
     message = OutboxMessage.objects.get()
+    assert message.state == "sent"
     cal = Calendar.from_ical(message.attachments[0]["content"])
     events = list(cal.walk("VEVENT"))
     assert {str(e["SUMMARY"]) for e in events} == {event.title, f"{event.title}: Warsztat A"}
@@ -163,6 +166,7 @@ def test_organiser_lists_filter_by_status_and_emails(world):
         {"status": "waiting", "subject": "Informacja", "body": "Treść"},
     )
     assert r.status_code == 302
+    deliver_due()
     new = OutboxMessage.objects.order_by("pk")[before:]
     assert [m.recipients for m in new] == [["b@example.com"]]
     assert re.search(r"/events/ticket/[A-Z2-7]{32}/", new[0].body_text)

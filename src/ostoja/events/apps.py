@@ -12,6 +12,7 @@ class EventsConfig(AppConfig):
         from ostoja.audit.sentences import register
 
         from .sentences import SENTENCES
+        from .services import mail  # noqa: F401 - registers the participants' e-mail composer
 
         for code, sentence in SENTENCES.items():
             register(code, sentence)

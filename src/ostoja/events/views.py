@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 from django.contrib import messages
+from django.db.models import prefetch_related_objects
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone, translation
@@ -53,8 +54,17 @@ def feed(request):
     return response
 
 
+#: What the event page and its registration form read of an event: one query each, shared
+#: by the form, the programme and the registration service (a registration rush posts this
+#: page 100 times a second).
+PROGRAMME = ("questions", "days__sessions")
+
+
 def _programme(event):
-    days = list(event.days.prefetch_related("sessions__speakers"))
+    """The days with their sessions grouped by start time (nothing read again where ``event``
+    was fetched with :data:`PROGRAMME`)."""
+    prefetch_related_objects([event], "days__sessions__speakers")
+    days = list(event.days.all())
     for day in days:
         day.slots = []
         for session in day.sessions.all():
@@ -74,7 +84,12 @@ def _user_organisation(user):
 
 @require_http_methods(["GET", "POST"])
 def detail(request, slug):
-    event = get_object_or_404(permissions.visible_events(request.user), slug=slug)
+    event = get_object_or_404(
+        permissions.visible_events(request.user)
+        .select_related("organiser")
+        .prefetch_related(*PROGRAMME),
+        slug=slug,
+    )
     categories = [
         c for c in event.categories.all() if permissions.may_take_category(request.user, c)
     ]

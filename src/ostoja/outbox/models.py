@@ -82,8 +82,12 @@ class OutboxMessage(models.Model):
     body_html = models.TextField(_("HTML body"), blank=True)
     attachments = models.JSONField(_("attachments"), default=list, blank=True)
     headers = models.JSONField(_("extra headers"), default=dict, blank=True)
+    #: An e-mail completed at delivery (see ``outbox.composers``): the composer's name; its
+    #: arguments are in ``payload``. Empty for e-mails rendered when they were enqueued.
+    composer = models.CharField(_("composed at delivery by"), max_length=64, blank=True)
     # --- webhook ---
     url = models.URLField(_("webhook URL"), max_length=2000, blank=True)
+    # A webhook's JSON body; for an e-mail with a composer, the composer's arguments.
     payload = models.JSONField(_("payload"), null=True, blank=True)
     hmac_key_id = models.CharField(_("signing key id"), max_length=100, blank=True)
     hmac_secret_ref = models.CharField(

@@ -41,16 +41,16 @@ from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
-from django.core.exceptions import ValidationError
+from django.core.exceptions import ObjectDoesNotExist, ValidationError
 from django.core.validators import validate_email
 from django.db import IntegrityError, connection, models, transaction
 from django.db.models import F, Q
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext
 
 from ostoja.audit.services import log_action
 
-from . import conf, transport, webhook_keys
+from . import composers, conf, transport, webhook_keys
 from .backoff import retry_delay
 from .models import OutboxMessage
 
@@ -212,7 +212,15 @@ def _pending_fields(fields: dict, max_attempts: int | None, now: datetime) -> di
 
 def _enqueue(dedup_key: str, fields: dict, max_attempts: int | None) -> tuple[OutboxMessage, bool]:
     fields = _pending_fields(fields, max_attempts, timezone.now())
-    message, created = OutboxMessage.objects.get_or_create(dedup_key=dedup_key, defaults=fields)
+    # Insert first, look up only on a clash: most keys are new (``get_or_create`` would
+    # SELECT before every INSERT). The savepoint keeps a clash from breaking the caller's
+    # transaction; the other transaction's row is then returned, as ``get_or_create`` would.
+    try:
+        with transaction.atomic():
+            message = OutboxMessage.objects.create(dedup_key=dedup_key, **fields)
+        created = True
+    except IntegrityError:
+        message, created = OutboxMessage.objects.get(dedup_key=dedup_key), False
     if created:
         transaction.on_commit(partial(_schedule, message.pk))
     return message, created
@@ -223,7 +231,7 @@ def _email_fields(
     dedup_key: str,
     to: list[str] | tuple[str, ...],
     subject: str,
-    body_text: str,
+    body_text: str = "",
     body_html: str = "",
     attachments=(),
     headers: dict | None = None,
@@ -233,6 +241,8 @@ def _email_fields(
     organisation=None,
     sensitive: bool = False,
     max_attempts: int | None = None,
+    composer: str = "",
+    composer_args: dict | None = None,
 ) -> tuple[str, dict, int | None]:
     """Validate one e-mail; return ``(dedup_key, fields, max_attempts)``."""
     dedup_key = _clean_dedup_key(dedup_key)
@@ -252,7 +262,14 @@ def _email_fields(
     subject = _no_newlines(subject, "The subject").strip()
     if not subject or len(subject) > 255:
         raise OutboxError("The subject is 1–255 characters.")
-    if not isinstance(body_text, str) or not body_text.strip():
+    payload = None
+    if composer:
+        if composers.get(composer) is None:
+            raise OutboxError(f"No composer is called {composer!r}.")
+        if body_text or body_html or attachments:
+            raise OutboxError("An e-mail with a composer gets its body from the composer.")
+        payload = _clean_payload(composer_args or {})
+    elif not isinstance(body_text, str) or not body_text.strip():
         raise OutboxError("An e-mail needs a text body.")
     if not isinstance(body_html, str) or len(body_text) + len(body_html) > MAX_BODY:
         raise OutboxError("The e-mail body is too long.")
@@ -268,9 +285,24 @@ def _email_fields(
         "language": _clean_language(language),
         "organisation": organisation,
         "sensitive": bool(sensitive),
+        "composer": composer,
+        "payload": payload,
         **_related_fields(related),
     }
     return dedup_key, fields, max_attempts
+
+
+def _clean_payload(payload) -> dict:
+    """A composer's arguments: a JSON object of modest size."""
+    if not isinstance(payload, dict):
+        raise OutboxError("A composer's arguments are a JSON object.")
+    try:
+        size = len(transport.canonical_json(payload))
+    except (TypeError, ValueError) as exc:
+        raise OutboxError(f"The composer's arguments are not JSON-serialisable: {exc}") from exc
+    if size > MAX_BODY:
+        raise OutboxError("The composer's arguments are too large.")
+    return payload
 
 
 def enqueue_email(
@@ -278,7 +310,7 @@ def enqueue_email(
     dedup_key: str,
     to: list[str] | tuple[str, ...],
     subject: str,
-    body_text: str,
+    body_text: str = "",
     body_html: str = "",
     attachments=(),
     headers: dict | None = None,
@@ -288,6 +320,8 @@ def enqueue_email(
     organisation=None,
     sensitive: bool = False,
     max_attempts: int | None = None,
+    composer: str = "",
+    composer_args: dict | None = None,
 ) -> tuple[OutboxMessage, bool]:
     """Store an e-mail for sending; return ``(message, created)``.
 
@@ -296,6 +330,9 @@ def enqueue_email(
     ``attachments``: ``[{"name": "xarf.json", "content_type": "application/json",
     "content": "…"}]`` — text only. Raises :class:`OutboxError` for invalid input.
     To store many e-mails at once, use :func:`enqueue_many`.
+
+    ``composer`` (with ``composer_args``, a small JSON object) instead of a body: the body and
+    attachments are rendered by that composer at delivery (see :mod:`.composers`).
     """
     return _enqueue(
         *_email_fields(
@@ -312,6 +349,8 @@ def enqueue_email(
             organisation=organisation,
             sensitive=sensitive,
             max_attempts=max_attempts,
+            composer=composer,
+            composer_args=composer_args,
         )
     )
 
@@ -593,9 +632,51 @@ def _record_outcome(message: OutboxMessage, token: str, fields: dict, now) -> st
     return None  # pragma: no cover - a request is written once, so the loop ends above
 
 
+def _compose(message: OutboxMessage, token: str) -> transport.Outcome | None:
+    """Fill in an e-mail that is composed at delivery (once: a retry sends what was stored).
+
+    Returns None when the message is ready to send, otherwise the outcome to record. The
+    composed fields are written under our lease token only."""
+    if not message.composer or message.body_text:
+        return None
+    function = composers.get(message.composer)
+    if function is None:
+        return transport.Outcome.give_up(f"No composer is called {message.composer!r}.")
+    try:
+        with translation.override(message.language or settings.LANGUAGE_CODE):
+            composed = function(dict(message.payload or {}))
+        body_text, body_html = composed.body_text, composed.body_html
+        if not isinstance(body_text, str) or not body_text.strip():
+            raise OutboxError("The composer gave no text body.")
+        if not isinstance(body_html, str) or len(body_text) + len(body_html) > MAX_BODY:
+            raise OutboxError("The composed body is too long.")
+        fields = {
+            "body_text": body_text,
+            "body_html": body_html,
+            "attachments": _clean_attachments(composed.attachments),
+        }
+    except ObjectDoesNotExist as exc:
+        return transport.Outcome.give_up(
+            f"Could not compose the e-mail: what it was about is gone ({type(exc).__name__})."
+        )
+    except Exception as exc:  # noqa: BLE001 - retried like a transport error
+        # Only the exception's type: a composer's data may be personal (never in the logs).
+        logger.error(  # noqa: TRY400
+            "Composer %s failed for outbox message %s: %s",
+            message.composer,
+            message.pk,
+            type(exc).__name__,
+        )
+        return transport.Outcome.retry(f"Could not compose the e-mail: {type(exc).__name__}")
+    OutboxMessage.objects.filter(pk=message.pk, lease_token=token).update(**fields)
+    for name, value in fields.items():
+        setattr(message, name, value)
+    return None
+
+
 def _send_claimed(message: OutboxMessage, token: str, now: datetime | None) -> str:
     try:
-        outcome = transport.send(message)
+        outcome = _compose(message, token) or transport.send(message)
     except Exception as exc:  # noqa: BLE001 - a bug in one message must not stop the sweep
         logger.exception("Unexpected error sending outbox message %s", message.pk)
         outcome = transport.Outcome.retry(f"Unexpected error: {type(exc).__name__}")
@@ -725,12 +806,14 @@ def deliver_many(
                 )
                 break
             try:
-                # Opens the connection if it is not (yet, or any more) open; the backend then
-                # leaves it open after sending. A failure to connect shows up as the send's
-                # own outcome (retried with back-off).
-                with contextlib.suppress(OSError, smtplib.SMTPException):
-                    mail_connection.open()
-                outcome = transport.send_email(message, connection=mail_connection)
+                outcome = _compose(message, token)
+                if outcome is None:
+                    # Opens the connection if it is not (yet, or any more) open; the backend
+                    # then leaves it open after sending. A failure to connect shows up as the
+                    # send's own outcome (retried with back-off).
+                    with contextlib.suppress(OSError, smtplib.SMTPException):
+                        mail_connection.open()
+                    outcome = transport.send_email(message, connection=mail_connection)
             except Exception as exc:  # noqa: BLE001 - one bad message must not stop a batch
                 logger.exception("Unexpected error sending outbox message %s", message.pk)
                 outcome = transport.Outcome.retry(f"Unexpected error: {type(exc).__name__}")
