@@ -8,10 +8,11 @@ no e-mail lost, no double admission).
 
 The database named in DATABASE_URL is dropped and re-created (its name must end in "bench").
 
-Server: gunicorn is not installed in this environment, so the server is Python's WSGI server
-(wsgiref, as ``runserver`` uses) with a fixed pool of threads per process, in ``--procs``
-processes sharing one port with SO_REUSEPORT, with ``DEBUG = False``. Clients are asyncio
-HTTP/1.0 connections (one per request), at most ``--clients`` at a time.
+Server: gunicorn with ``--procs`` gthread workers of ``--threads`` threads (what production
+runs; ``make bench`` installs it), or with ``--server wsgiref`` Python's WSGI server (as
+``runserver`` uses) with a fixed pool of threads per process, in ``--procs`` processes sharing
+one port with SO_REUSEPORT; ``DEBUG = False`` either way. Clients are asyncio HTTP/1.0
+connections (one per request), at most ``--clients`` at a time.
 
 Phases
   rush      --tries people register for a conference of --seats seats through the real HTTP
@@ -95,14 +96,44 @@ def serve(port: int, threads: int) -> None:
     server.serve_forever()
 
 
-def start_servers(port, procs, threads):
+GUNICORN = str(Path(sys.executable).with_name("gunicorn"))
+
+
+def start_servers(port, procs, threads, server="gunicorn"):
     env = dict(os.environ)
-    children = [
-        subprocess.Popen(
-            [sys.executable, __file__, "--serve", str(port), "--threads", str(threads)], env=env
-        )
-        for _ in range(procs)
-    ]
+    if server == "gunicorn":
+        # What production runs: gunicorn's threaded workers (gthread), the WSGI application
+        # of the project with the benchmark's settings (DEBUG off, persistent connections).
+        env["PYTHONPATH"] = os.pathsep.join([str(ROOT / "src"), str(ROOT / "bench")])
+        children = [
+            subprocess.Popen(  # noqa: S603 - our own server
+                [
+                    GUNICORN,
+                    "ostoja.config.wsgi:application",
+                    "--bind",
+                    f"127.0.0.1:{port}",
+                    "--workers",
+                    str(procs),
+                    "--threads",
+                    str(threads),
+                    "--worker-class",
+                    "gthread",
+                    "--backlog",
+                    "2048",
+                    "--log-level",
+                    "warning",
+                ],
+                env=env,
+            )
+        ]
+    else:
+        children = [
+            subprocess.Popen(
+                [sys.executable, __file__, "--serve", str(port), "--threads", str(threads)],
+                env=env,
+            )
+            for _ in range(procs)
+        ]
     deadline = time.time() + 60
     while time.time() < deadline:
         try:
@@ -370,6 +401,13 @@ def main():
     ap.add_argument("--serve", type=int)
     ap.add_argument("--threads", type=int, default=8)
     ap.add_argument("--procs", type=int, default=2)
+    ap.add_argument(
+        "--server",
+        choices=["gunicorn", "wsgiref"],
+        default="gunicorn" if Path(GUNICORN).exists() else "wsgiref",
+        help="gunicorn (gthread workers, `make bench` installs it) or Python's WSGI server "
+        "with a thread pool per process",
+    )
     ap.add_argument("--port", type=int, default=8765)
     ap.add_argument("--tries", type=int, default=6000)
     ap.add_argument("--seconds", type=float, default=60)
@@ -409,13 +447,16 @@ def main():
 
     call_command("migrate", verbosity=0)
     conf, cat, ws_event, ws_cat, ws, token = setup_events(args)
-    children = start_servers(args.port, args.procs, args.threads)
+    children = start_servers(args.port, args.procs, args.threads, args.server)
     out = {
         "machine": f"{cpu_model()}, {os.cpu_count()} cores, {memory_gib():.1f} GiB, "
         f"Python {platform.python_version()}",
         "date": dt.datetime.now(dt.UTC).isoformat(timespec="minutes"),
-        "server": f"wsgiref + thread pool: {args.procs} processes × {args.threads} threads "
-        "(gunicorn not installed)",
+        "server": (
+            f"gunicorn gthread: {args.procs} workers × {args.threads} threads"
+            if args.server == "gunicorn"
+            else f"wsgiref + thread pool: {args.procs} processes × {args.threads} threads"
+        ),
     }
     try:
         from ostoja.events.models import Registration, WorkshopBooking

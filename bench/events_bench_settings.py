@@ -19,3 +19,4 @@ LOGGING = {
     "disable_existing_loggers": True,
     "root": {"level": "ERROR", "handlers": []},
 }
+OSTOJA_MATCHING_WARMUP = False  # no matching here: its kernels would compete with the rush
