@@ -358,3 +358,22 @@ def test_visible_to_scopes_by_supervised_organisation():
     assert list(OutboxMessage.objects.visible_to(supervisor)) == [a]
     assert list(OutboxMessage.objects.visible_to(analyst)) == []
     assert set(OutboxMessage.objects.visible_to(coordinator)) == {a, b, platform}
+
+
+def test_a_bounce_address_is_the_envelope_sender_and_the_from_stays_for_readers():
+    email(
+        "verp",
+        from_email="Newsletter <news@example.org>",
+        bounce_address="bounce+17.3.ab12@example.org",
+    )
+    assert deliver_due().sent == 1
+    [sent] = mail.outbox
+    assert sent.from_email == "bounce+17.3.ab12@example.org"  # what SMTP's MAIL FROM gets
+    assert sent.message()["From"] == "Newsletter <news@example.org>"
+
+
+@pytest.mark.parametrize("bad", ["no-at-sign", "a b@example.org", "x@example.org\nBcc: y@z", "@x"])
+def test_a_bad_bounce_address_is_refused(bad):
+    with pytest.raises(OutboxError):
+        email("bad-bounce", bounce_address=bad)
+    assert not OutboxMessage.objects.exists()

@@ -9,9 +9,8 @@ back-off and permanent failures are the outbox's (see ``ostoja.outbox.services``
 
 Rendering is the expensive part of a naive send (Markdown, templates), so each language is
 rendered once with a placeholder where the subscriber's unsubscribe token goes; a message is
-then two ``str.replace`` calls. The envelope sender is the subscriber's VERP bounce address;
-the ``From`` header the list's address (``From`` in the message headers wins over the envelope
-in Django's ``EmailMessage``).
+then two ``str.replace`` calls. The envelope sender is the subscriber's VERP bounce address
+(the outbox's ``bounce_address``); the ``From`` header the list's address.
 """
 
 from __future__ import annotations
@@ -31,9 +30,8 @@ from django.utils import timezone, translation
 from ostoja.core.text import plain_text, render_markdown
 from ostoja.organisations.models import Membership
 from ostoja.organisations.roles import Role
-from ostoja.outbox import conf as outbox_conf
 from ostoja.outbox.models import OutboxMessage
-from ostoja.outbox.services import DeliveryReport, deliver_many, enqueue_email
+from ostoja.outbox.services import DeliveryReport, deliver_many, enqueue_email, enqueue_many
 
 from . import addresses, conf
 from .models import Issue, Subscriber
@@ -80,7 +78,6 @@ def headers_for(issue: Issue, token: str, language: str) -> dict:
     url = addresses.unsubscribe_url(token, language)
     mailto = addresses.unsubscribe_mailto(token)
     return {
-        "From": conf.from_email(),
         "List-Id": addresses.list_id(issue.newsletter),
         "List-Unsubscribe": f"<{url}>, <mailto:{mailto}?subject=unsubscribe>",
         # RFC 8058: a POST of "List-Unsubscribe=One-Click" to the https URL unsubscribes.
@@ -100,24 +97,21 @@ def recipients(issue: Issue):
     return subscribers.order_by("pk").only("pk", "email", "language", "unsubscribe_token")
 
 
-def _message(issue, subscriber, version, ct, now, max_attempts) -> OutboxMessage:
+def _message(issue, subscriber, version) -> dict:
+    """One subscriber's e-mail, as :func:`ostoja.outbox.services.enqueue_many` takes it."""
     token = subscriber.unsubscribe_token
-    return OutboxMessage(
-        kind=OutboxMessage.Kind.EMAIL,
-        dedup_key=f"newsletter:issue:{issue.pk}:sub:{subscriber.pk}",
-        recipients=[subscriber.email],
-        from_email=addresses.verp_address(subscriber.pk, issue.pk),
-        subject=version["subject"],
-        body_text=version["text"].replace(PLACEHOLDER, token),
-        body_html=version["html"].replace(PLACEHOLDER, token),
-        headers=headers_for(issue, token, version["language"]),
-        language=version["language"],
-        related_type=ct,
-        related_id=str(subscriber.pk),
-        state=OutboxMessage.State.PENDING,
-        next_attempt_at=now,
-        max_attempts=max_attempts,
-    )
+    return {
+        "dedup_key": f"newsletter:issue:{issue.pk}:sub:{subscriber.pk}",
+        "to": [subscriber.email],
+        "from_email": conf.from_email(),
+        "bounce_address": addresses.verp_address(subscriber.pk, issue.pk),
+        "subject": version["subject"],
+        "body_text": version["text"].replace(PLACEHOLDER, token),
+        "body_html": version["html"].replace(PLACEHOLDER, token),
+        "headers": headers_for(issue, token, version["language"]),
+        "language": version["language"],
+        "related": subscriber,
+    }
 
 
 def enqueue_issue(issue_id: int, *, now=None) -> int | None:
@@ -134,18 +128,18 @@ def enqueue_issue(issue_id: int, *, now=None) -> int | None:
             return None
         issue = Issue.objects.select_related("newsletter").get(pk=issue_id)
         versions = {lang: render_version(issue, lang) for lang in ("pl", "en")}
-        ct = ContentType.objects.get_for_model(Subscriber)
-        max_attempts = outbox_conf.max_attempts()
         batch, count = [], 0
+        # Through the outbox's own bulk enqueue: its checks (addresses, headers, sizes) and
+        # de-duplication keys, no delivery task per message (``deliver`` sends in batches).
         for subscriber in recipients(issue).iterator(chunk_size=ENQUEUE_CHUNK):
             version = versions[issue.version(subscriber.language)[0]]
-            batch.append(_message(issue, subscriber, version, ct, now, max_attempts))
+            batch.append(_message(issue, subscriber, version))
             if len(batch) >= ENQUEUE_CHUNK:
-                OutboxMessage.objects.bulk_create(batch, ignore_conflicts=True)
+                enqueue_many(batch, deliver_on_commit=False)
                 count += len(batch)
                 batch = []
         if batch:
-            OutboxMessage.objects.bulk_create(batch, ignore_conflicts=True)
+            enqueue_many(batch, deliver_on_commit=False)
             count += len(batch)
         issue.state = Issue.State.SENT
         issue.sent_at = now
@@ -170,9 +164,7 @@ def enqueue_test(issue: Issue, actor, language: str) -> OutboxMessage:
         body_html=version["html"],
         from_email=conf.from_email(),
         language=version["language"],
-        headers={
-            k: v for k, v in headers_for(issue, token, version["language"]).items() if k != "From"
-        },
+        headers=headers_for(issue, token, version["language"]),
         related=issue,
     )
     return message

@@ -77,6 +77,9 @@ class OutboxMessage(models.Model):
     # --- e-mail ---
     recipients = models.JSONField(_("recipients"), default=list, blank=True)
     from_email = models.CharField(_("sender"), max_length=254, blank=True)
+    #: The envelope sender (Return-Path) when it differs from ``from_email``, the ``From``
+    #: readers see: a mailing list's per-recipient VERP address, where bounces arrive.
+    bounce_address = models.CharField(_("bounce address"), max_length=254, blank=True)
     subject = models.CharField(_("subject"), max_length=255, blank=True)
     body_text = models.TextField(_("text body"), blank=True)
     body_html = models.TextField(_("HTML body"), blank=True)

@@ -236,6 +236,7 @@ def _email_fields(
     attachments=(),
     headers: dict | None = None,
     from_email: str = "",
+    bounce_address: str = "",
     language: str = "",
     related=None,
     organisation=None,
@@ -259,6 +260,12 @@ def _email_fields(
             raise OutboxError(f"Invalid recipient address: {addr!r}.") from exc
     if from_email:
         _no_newlines(from_email, "The sender")
+    if bounce_address:
+        # An envelope address, never shown: local@domain, no spaces (the domain may be an
+        # address literal or a host of the site's own, which validate_email would refuse).
+        local, at, domain = _no_newlines(bounce_address, "The bounce address").rpartition("@")
+        if not (local and at and domain) or len(bounce_address) > 254 or " " in bounce_address:
+            raise OutboxError(f"Invalid bounce address: {bounce_address!r}.")
     subject = _no_newlines(subject, "The subject").strip()
     if not subject or len(subject) > 255:
         raise OutboxError("The subject is 1–255 characters.")
@@ -277,6 +284,7 @@ def _email_fields(
         "kind": OutboxMessage.Kind.EMAIL,
         "recipients": recipients,
         "from_email": from_email[:254],
+        "bounce_address": bounce_address,
         "subject": subject,
         "body_text": body_text,
         "body_html": body_html,
@@ -315,6 +323,7 @@ def enqueue_email(
     attachments=(),
     headers: dict | None = None,
     from_email: str = "",
+    bounce_address: str = "",
     language: str = "",
     related=None,
     organisation=None,
@@ -331,6 +340,8 @@ def enqueue_email(
     "content": "…"}]`` — text only. Raises :class:`OutboxError` for invalid input.
     To store many e-mails at once, use :func:`enqueue_many`.
 
+    ``bounce_address``: the envelope sender when bounces should go elsewhere than the
+    ``From`` (``from_email``), e.g. a list's VERP address.
     ``composer`` (with ``composer_args``, a small JSON object) instead of a body: the body and
     attachments are rendered by that composer at delivery (see :mod:`.composers`).
     """
@@ -344,6 +355,7 @@ def enqueue_email(
             attachments=attachments,
             headers=headers,
             from_email=from_email,
+            bounce_address=bounce_address,
             language=language,
             related=related,
             organisation=organisation,

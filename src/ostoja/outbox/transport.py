@@ -94,10 +94,14 @@ def _smtp_text(reply, limit: int = _SNIPPET) -> str:
 def build_email(message, connection=None) -> EmailMultiAlternatives:
     headers = dict(message.headers or {})
     headers["Message-ID"] = message.message_id
+    sender = message.from_email or settings.DEFAULT_FROM_EMAIL
+    if message.bounce_address:
+        # Django's from_email is the envelope sender; a From header wins for readers.
+        headers["From"] = sender
     email = EmailMultiAlternatives(
         subject=message.subject,
         body=message.body_text,
-        from_email=message.from_email or settings.DEFAULT_FROM_EMAIL,
+        from_email=message.bounce_address or sender,
         to=list(message.recipients or []),
         headers=headers,
         connection=connection,
