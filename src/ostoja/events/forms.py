@@ -4,7 +4,8 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from .concurrency import DATETIME_FORMAT, VersionedForm
+from ostoja.core.concurrency import DATETIME_FORMAT, VersionedForm
+
 from .models import EventKind, QuestionKind, SessionKind, Visibility
 from .services.editing import EVENT_FIELDS as EDIT_EVENT_FIELDS
 
@@ -149,7 +150,11 @@ def _when(label):
     )
 
 
-class EventEditForm(VersionedForm):
+class _EventsVersionedForm(VersionedForm):
+    SNAPSHOT_SALT = "ostoja.events.edit-snapshot"
+
+
+class EventEditForm(_EventsVersionedForm):
     TRACKED = EDIT_EVENT_FIELDS
 
     title = forms.CharField(label=_("Title"), max_length=200)
@@ -173,7 +178,7 @@ class EventEditForm(VersionedForm):
         return {f: self.cleaned_data[f] for f in self.TRACKED}
 
 
-class SessionForm(VersionedForm):
+class SessionForm(_EventsVersionedForm):
     TRACKED = (
         "title",
         "kind",
@@ -228,7 +233,7 @@ class SpeakerForm(forms.Form):
     country = forms.CharField(label=_("Country (two letters)"), max_length=2, initial="PL")
 
 
-class CategoryForm(VersionedForm):
+class CategoryForm(_EventsVersionedForm):
     TRACKED = ("name", "quota", "per_organisation_limit", "requires_approval", "members_only")
 
     name = forms.CharField(label=_("Name"), max_length=120)

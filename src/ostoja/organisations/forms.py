@@ -3,17 +3,16 @@
 from __future__ import annotations
 
 from django import forms
-from django.core import signing
 from django.core.validators import URLValidator
 from django.utils.text import format_lazy
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
+from ostoja.core.concurrency import VersionedForm
+
 from . import countries, teryt
 from .models import WEB_SCHEMES, Organisation, Voivodeship
 from .scopes import DEFAULT_SCOPES, SCOPES
-
-SNAPSHOT_SALT = "ostoja.organisations.edit-snapshot"
 
 
 class IssueTokenForm(forms.Form):
@@ -34,7 +33,20 @@ class RegisterChoice(forms.RadioSelect):
     option_template_name = "django/forms/widgets/radio_option.html"
 
 
-class OrganisationForm(forms.Form):
+DISPLAYED_FIELDS = (
+    "name",
+    "kind",
+    "country",
+    "voivodeship",
+    "teryt_code",
+    "contact_email",
+    "website",
+    "language",
+    "verified",
+)
+
+
+class OrganisationForm(VersionedForm):
     """Create or edit an organisation. A Polish local authority is *picked* from the TERYT
     register: ``teryt_query`` searches it (the "Search the register" button re-renders the form
     with the matches as radio buttons; a script, if it runs, does the same as you type)."""
@@ -89,8 +101,6 @@ class OrganisationForm(forms.Form):
         label=_("Verified (the coalition has confirmed who this organisation is)"),
         required=False,
     )
-    version = forms.IntegerField(widget=forms.HiddenInput, required=False)
-    snapshot = forms.CharField(widget=forms.HiddenInput, required=False)
 
     SEARCH_LIMIT = 20
 
@@ -169,86 +179,16 @@ class OrganisationForm(forms.Form):
             )
         }
 
-    # Optimistic concurrency: what the editor saw, signed, to tell them what changed if
-    # someone else saves first.
-    @staticmethod
-    def snapshot_of(organisation: Organisation) -> str:
-        return signing.dumps(
-            {f: _comparable(getattr(organisation, f)) for f in DISPLAYED_FIELDS},
-            salt=SNAPSHOT_SALT,
-        )
+    # Optimistic concurrency (ostoja.core.concurrency): what the editor saw, signed, to tell
+    # them what changed if someone else saves first.
+    SNAPSHOT_SALT = "ostoja.organisations.edit-snapshot"
+    TRACKED = DISPLAYED_FIELDS
 
-    @staticmethod
-    def initial_for(organisation: Organisation) -> dict:
-        return {
-            **{f: getattr(organisation, f) for f in DISPLAYED_FIELDS},
-            "version": organisation.version,
-            "snapshot": OrganisationForm.snapshot_of(organisation),
-        }
+    def display_value(self, field: str, value) -> str:
+        return display_value(field, value)
 
-    def changes_since_loaded(self, current: Organisation) -> list[dict]:
-        """Fields someone else changed since this form was loaded: label, value then, now,
-        this editor's input, and whether this editor changed the field too (a real clash)."""
-        try:
-            seen = signing.loads(self._raw("snapshot"), salt=SNAPSHOT_SALT)
-        except signing.BadSignature:
-            seen = None
-        changes = []
-        for field in DISPLAYED_FIELDS:
-            now = _comparable(getattr(current, field))
-            yours = self._raw(field)
-            if seen is not None and seen.get(field) == now:
-                continue
-            if seen is None and yours == now:
-                continue
-            changes.append(
-                {
-                    "field": field,
-                    "label": self.fields[field].label,
-                    "before": display_value(field, seen.get(field)) if seen else "?",
-                    "now": display_value(field, now),
-                    "now_raw": now,
-                    "yours": display_value(field, yours),
-                    # Untouched here: take the other change over, so a second save loses
-                    # nothing. Changed by both: keep this editor's input and say so.
-                    "clash": seen is None or yours != seen.get(field),
-                }
-            )
-        return changes
-
-    @staticmethod
-    def merged_data(data, changes: list[dict], current: Organisation):
-        """The posted data with the other editor's changes taken over where this editor left
-        the field as loaded, and the version and snapshot of ``current``."""
-        data = data.copy()
-        for change in changes:
-            if not change["clash"]:
-                if change["field"] == "verified" and not change["now_raw"]:
-                    data.pop("verified", None)
-                else:
-                    data[change["field"]] = change["now_raw"]
-        data["version"] = current.version
-        data["snapshot"] = OrganisationForm.snapshot_of(current)
-        return data
-
-
-DISPLAYED_FIELDS = (
-    "name",
-    "kind",
-    "country",
-    "voivodeship",
-    "teryt_code",
-    "contact_email",
-    "website",
-    "language",
-    "verified",
-)
-
-
-def _comparable(value) -> str:
-    if isinstance(value, bool):
-        return "on" if value else ""
-    return "" if value is None else str(value)
+    def posted_value(self, field: str) -> str:
+        return self._raw(field)  # as typed: the comparison is with what the editor saw
 
 
 def display_value(field: str, value: str | None) -> str:

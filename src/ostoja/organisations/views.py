@@ -140,8 +140,7 @@ def _organisation_form(request, org: Organisation | None):
                 # fields this one left alone, show both; the next save (against the current
                 # version) is a deliberate decision on the fields both changed.
                 conflict = form.changes_since_loaded(stale.current)
-                data = OrganisationForm.merged_data(request.POST, conflict, stale.current)
-                form = OrganisationForm(data)
+                form = OrganisationForm(form.merged_data(conflict, stale.current))
                 form.is_valid()
                 org = stale.current
                 status = 409

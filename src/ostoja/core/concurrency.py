@@ -1,10 +1,11 @@
-"""Optimistic concurrency for the organiser's edit forms (the way organisations do it).
+"""Optimistic concurrency for edit forms (organisations, events' set-up pages).
 
 The form carries the ``version`` the editor loaded and a signed snapshot of the values they
-saw. When the service answers ``Stale`` (someone saved first), the form is shown again with
-a table of what the other editor changed: where this editor had left a field as loaded, the
-other change is taken over; where both changed it, this editor's input is kept and marked.
-The next save is made against the current version, a deliberate decision.
+saw. When the service answers that the row is stale (someone saved first), the form is shown
+again with a table of what the other editor changed (template ``core/_conflict.html``): where
+this editor had left a field as loaded, the other change is taken over; where both changed it,
+this editor's input is kept and marked. The next save is made against the current version, a
+deliberate decision.
 """
 
 from __future__ import annotations
@@ -17,7 +18,6 @@ from django.core import signing
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-SNAPSHOT_SALT = "ostoja.events.edit-snapshot"
 DATETIME_FORMAT = "%Y-%m-%dT%H:%M"
 
 
@@ -39,9 +39,14 @@ def comparable(value):
 
 
 class VersionedForm(forms.Form):
-    """A form whose ``TRACKED`` fields are compared with the row as it is now on a conflict."""
+    """A form whose ``TRACKED`` fields are compared with the row as it is now on a conflict.
+
+    Subclasses set ``TRACKED`` and ``SNAPSHOT_SALT`` (one per app, so a snapshot signed for
+    one kind of form is not accepted by another); they may override :meth:`display_value`
+    (how a stored value reads) and :meth:`posted_value` (what this editor submitted)."""
 
     TRACKED: tuple[str, ...] = ()
+    SNAPSHOT_SALT = "ostoja.edit-snapshot"
 
     version = forms.IntegerField(widget=forms.HiddenInput, required=False)
     snapshot = forms.CharField(widget=forms.HiddenInput, required=False)
@@ -49,7 +54,7 @@ class VersionedForm(forms.Form):
     @classmethod
     def snapshot_of(cls, obj) -> str:
         return signing.dumps(
-            {f: comparable(getattr(obj, f)) for f in cls.TRACKED}, salt=SNAPSHOT_SALT
+            {f: comparable(getattr(obj, f)) for f in cls.TRACKED}, salt=cls.SNAPSHOT_SALT
         )
 
     @classmethod
@@ -62,9 +67,9 @@ class VersionedForm(forms.Form):
         initial["snapshot"] = cls.snapshot_of(obj)
         return initial
 
-    def _display(self, field: str, value) -> str:
+    def display_value(self, field: str, value) -> str:
         if isinstance(value, list):
-            return ", ".join(self._display(field, v) for v in value) or "—"
+            return ", ".join(self.display_value(field, v) for v in value) or "—"
         form_field = self.fields[field]
         if isinstance(form_field, forms.BooleanField):
             return _("yes") if value else _("no")
@@ -75,7 +80,7 @@ class VersionedForm(forms.Form):
                 return labels[str(value)]
         return str(value) if value not in ("", None) else "—"
 
-    def _posted(self, field: str):
+    def posted_value(self, field: str):
         if self.is_bound and hasattr(self, "cleaned_data") and field in self.cleaned_data:
             return comparable(self.cleaned_data[field])
         return comparable(self.data.get(field))
@@ -84,13 +89,13 @@ class VersionedForm(forms.Form):
         """What someone else changed since this form was loaded (label, then, now, yours, and
         whether this editor changed the field too: a real clash)."""
         try:
-            seen = signing.loads(self.data.get("snapshot") or "", salt=SNAPSHOT_SALT)
+            seen = signing.loads(self.data.get("snapshot") or "", salt=self.SNAPSHOT_SALT)
         except signing.BadSignature:
             seen = None
         changes = []
         for field in self.TRACKED:
             now = comparable(getattr(current, field))
-            yours = self._posted(field)
+            yours = self.posted_value(field)
             if seen is not None and seen.get(field) == now:
                 continue
             if seen is None and yours == now:
@@ -99,10 +104,10 @@ class VersionedForm(forms.Form):
                 {
                     "field": field,
                     "label": self.fields[field].label,
-                    "before": self._display(field, seen.get(field)) if seen else "?",
-                    "now": self._display(field, now),
+                    "before": self.display_value(field, seen.get(field)) if seen else "?",
+                    "now": self.display_value(field, now),
                     "now_raw": now,
-                    "yours": self._display(field, yours),
+                    "yours": self.display_value(field, yours),
                     "clash": seen is None or yours != seen.get(field),
                 }
             )
