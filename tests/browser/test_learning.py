@@ -141,6 +141,46 @@ def test_trainee_completes_an_edition_gets_a_certificate_then_books_supervision(
     shot(page, "supervision")
 
 
+def test_coordinator_edits_an_edition_from_its_manage_page(page):
+    from ostoja.accounts.demo import current_code
+    from ostoja.learning import services
+    from ostoja.learning.models import Edition
+    from tests.conftest import TEST_TOTP_SECRET, make_user
+
+    make_user("coordinator", email="koordynatorka-e2e@example.test")
+    trainer = practitioner(trainer=True, full_name="Teresa Trenerka")
+    edition = services.create_edition(
+        actor=None,
+        course_title="Diagnoza i interwencja",
+        name="Edycja z literówką",
+        starts_on=dt.date.today(),
+        ends_on=dt.date.today() + dt.timedelta(days=30),
+        capacity=5,
+        trainers=[trainer],
+    )
+    page.goto("/accounts/login/")
+    page.fill("input[name=login]", "koordynatorka-e2e@example.test")
+    page.fill("input[name=password]", TEST_PASSWORD)
+    page.locator("form button[type=submit]").last.click()
+    page.wait_for_url("**/accounts/2fa/authenticate/**")
+    page.fill("input[name=code]", current_code(TEST_TOTP_SECRET))
+    page.locator("form:has(input[name=code]) button[type=submit]").first.click()
+    page.wait_for_url("**/dashboard/")
+
+    page.goto(f"/learning/editions/{edition.pk}/manage/")
+    page.get_by_role("link", name="Edytuj edycję").click()
+    page.wait_for_url(f"**/learning/editions/{edition.pk}/edit/")
+    assert serious_axe_violations(page) == []
+    page.locator("#id_name").fill("Edycja wiosenna")
+    page.locator("#id_capacity").fill("8")
+    page.get_by_role("button", name="Zapisz zmiany").click()
+    page.wait_for_url(f"**/learning/editions/{edition.pk}/manage/")
+    assert "Edycja została zapisana." in page.content()
+    shot(page, "edition-edited")
+    edition = Edition.objects.get(pk=edition.pk)
+    assert (edition.name, edition.capacity, edition.version) == ("Edycja wiosenna", 8, 2)
+
+
 def _mails(smtp, address):  # noqa: F811
     return [m for m in smtp.handler.messages if address in m["To"]]
 

@@ -141,6 +141,7 @@ MATRIX = {
         kwargs=_edition_pk,
     ),
     "learning:edition_manage": Case(expect=only([COORD]), setup=[_edition], kwargs=_edition_pk),
+    "learning:edition_edit": Case(expect=only([COORD]), setup=[_edition], kwargs=_edition_pk),
     "learning:session_add": Case(
         expect=only([COORD], ok=302),
         method="post",

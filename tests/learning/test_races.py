@@ -112,6 +112,38 @@ def test_enrolment_rush_fills_exactly_the_cohort_on_postgresql():
     assert sorted(positions) == list(range(1, N + 1))  # a strict arrival order
 
 
+@pytest.mark.django_db(transaction=True)
+def test_coordinators_saving_the_same_edition_at_once_one_wins_on_postgresql():
+    """All loaded version 1: exactly one save is written, the others are told it is stale."""
+    from ostoja.audit.models import AuditEntry
+    from ostoja.learning.models import Edition
+    from tests.conftest import make_user
+
+    _postgres_only()
+    ed = edition(capacity=5)
+    coordinators = [make_user("coordinator") for _ in range(N)]
+    common = {
+        "version": 1,
+        "starts_on": ed.starts_on,
+        "ends_on": ed.ends_on,
+        "min_attendance_percent": ed.min_attendance_percent,
+        "requires_assessment": ed.requires_assessment,
+        "offer_hours": ed.offer_hours,
+        "trainers": list(ed.trainers.all()),
+    }
+    outcomes = _compete(
+        lambda c, n: services.update_edition(
+            ed, actor=c, name=f"Edycja {n}", capacity=5 + n, **common
+        ),
+        [(c, n) for n, c in enumerate(coordinators, start=1)],
+    )
+    assert outcomes.count("ok") == 1 and outcomes.count("stale") == N - 1
+    ed = Edition.objects.get(pk=ed.pk)
+    winner = outcomes.index("ok") + 1
+    assert (ed.name, ed.capacity, ed.version) == (f"Edycja {winner}", 5 + winner, 2)
+    assert AuditEntry.objects.filter(action="learning.edition.updated").count() == 1
+
+
 @pytest.mark.django_db
 def test_the_database_refuses_a_second_active_booking_of_a_slot():
     ex = expert(areas=["diagnosis"])

@@ -7,6 +7,7 @@ from django.utils.translation import gettext_lazy as _
 SENTENCES = {
     "learning.practitioner.flagged": _("Trainer, supervisor or expert flags changed"),
     "learning.edition.created": _("Training edition created"),
+    "learning.edition.updated": _("Training edition changed"),
     "learning.session.added": _("Training session added"),
     "learning.enrolment.created": _("Enrolled in a training edition"),
     "learning.enrolment.withdrawn": _("Withdrawn from a training edition"),

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 from django import forms
 from django.contrib.auth import get_user_model
+from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from ostoja.organisations.models import Organisation
 
 from .models import ConsultationRequest, Course, Topic
+from .services.training import COMPLETION_RULES, EDITABLE_FIELDS
 
 WEEKDAYS = [
     _("Monday"),
@@ -114,6 +116,44 @@ class EditionForm(forms.Form):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["trainers"].queryset = _users_flagged("is_trainer")
+
+
+class EditionEditForm(EditionForm):
+    """The edition's own fields (the course's title, description and certificate validity
+    belong to the course). ``version`` is the edition's version when the form was loaded."""
+
+    course = None
+    course_title = None
+    course_description = None
+    certificate_valid_months = None
+    version = forms.IntegerField(widget=forms.HiddenInput)
+    # Set when the page showed the completion rules as editable: a save from such a page
+    # carries them to the service, which refuses a change if they were settled meanwhile.
+    rules_editable = forms.BooleanField(widget=forms.HiddenInput, required=False)
+
+    def __init__(self, *args, edition, rules_settled=False, **kwargs):
+        # Also when bound: a disabled field takes its value from here.
+        kwargs.setdefault(
+            "initial",
+            {
+                **{field: getattr(edition, field) for field in EDITABLE_FIELDS},
+                "trainers": list(edition.trainers.values_list("pk", flat=True)),
+                "version": edition.version,
+                "rules_editable": not rules_settled,
+            },
+        )
+        super().__init__(*args, **kwargs)
+        # The edition's current trainers stay listed even if no longer flagged, so that saving
+        # never drops one silently (the service then says why they cannot stay).
+        self.fields["trainers"].queryset = get_user_model().objects.filter(
+            Q(pk__in=_users_flagged("is_trainer").values("pk"))
+            | Q(pk__in=edition.trainers.values("pk"))
+        )
+        loaded_editable = self.is_bound and self.data.get("rules_editable") == "True"
+        if rules_settled and not loaded_editable:
+            # People were judged against these rules: shown, not editable.
+            for field in COMPLETION_RULES:
+                self.fields[field].disabled = True
 
 
 class SessionForm(forms.Form):

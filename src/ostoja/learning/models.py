@@ -103,6 +103,9 @@ class Edition(models.Model):
     offer_hours = models.PositiveSmallIntegerField(
         _("hours to accept a place offered from the waiting list"), default=48
     )
+    # Optimistic concurrency: every edit increments it, and services.update_edition refuses a
+    # save made from a form loaded at an older version (someone else saved meanwhile).
+    version = models.PositiveIntegerField(default=1)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

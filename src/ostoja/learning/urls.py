@@ -14,6 +14,7 @@ urlpatterns = [
     path("learning/editions/<int:pk>/accept/", views.accept_offer, name="accept_offer"),
     path("learning/editions/<int:pk>/withdraw/", views.withdraw, name="withdraw"),
     path("learning/editions/<int:pk>/manage/", views.edition_manage, name="edition_manage"),
+    path("learning/editions/<int:pk>/edit/", views.edition_edit, name="edition_edit"),
     path("learning/editions/<int:pk>/sessions/", views.session_add, name="session_add"),
     path("learning/sessions/<int:pk>/attendance/", views.attendance, name="attendance"),
     path("learning/editions/<int:pk>/assessment/", views.assessment, name="assessment"),

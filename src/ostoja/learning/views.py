@@ -148,6 +148,58 @@ def edition_new(request):
     )
 
 
+@require_http_methods(["GET", "POST"])
+@permission_required(permissions.can_manage_training)
+def edition_edit(request, pk):
+    """Change an edition (coordinators, as creating one). A save from a form loaded before
+    someone else's save is refused (409): the typed values stay on the page, nothing is
+    written."""
+    edition = _edition(pk)
+    settled = services.completion_settled(edition)
+    form = forms.EditionEditForm(request.POST or None, edition=edition, rules_settled=settled)
+    status = 200
+    if request.method == "POST" and form.is_valid():
+        d = form.cleaned_data
+        try:
+            result = services.update_edition(
+                edition,
+                actor=request.user,
+                version=d["version"],
+                name=d["name"],
+                starts_on=d["starts_on"],
+                ends_on=d["ends_on"],
+                capacity=d["capacity"],
+                min_attendance_percent=d["min_attendance_percent"],
+                requires_assessment=d["requires_assessment"],
+                offer_hours=d["offer_hours"],
+                trainers=d["trainers"],
+            )
+        except LearningError as exc:
+            _form_error(form, exc)
+            form.stale = exc.code == "stale"
+            status = exc.status
+        else:
+            if not result.changed:
+                messages.info(request, _("Nothing was changed."))
+            else:
+                messages.success(request, _("The edition is saved."))
+            if result.offered:
+                messages.info(
+                    request,
+                    _("Places offered to the next people on the waiting list: %(count)s.")
+                    % {"count": len(result.offered)},
+                )
+            return redirect("learning:edition_manage", pk=edition.pk)
+    if form.errors and status == 200:
+        status = 422
+    return render(
+        request,
+        "learning/edition_edit.html",
+        {"form": form, "edition": edition, "settled": settled},
+        status=status,
+    )
+
+
 def _edition(pk) -> Edition:
     return get_object_or_404(Edition.objects.select_related("course"), pk=pk)
 
@@ -287,6 +339,7 @@ def edition_manage(request, pk):
             .select_related("user")
             .order_by("position", "pk"),
             "session_form": forms.SessionForm(),
+            "can_edit": permissions.can_manage_training(request.user),
         },
     )
 

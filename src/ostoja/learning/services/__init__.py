@@ -29,11 +29,13 @@ from .training import (  # noqa: F401
     add_session,
     attendance_summary,
     close_edition,
+    completion_settled,
     create_edition,
     enrol,
     evaluate_completion,
     expire_offers,
     mark_attendance,
     record_assessment,
+    update_edition,
     withdraw,
 )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import calendar
 import datetime as dt
+from dataclasses import dataclass
 from decimal import Decimal
 
 from django.conf import settings
@@ -46,6 +47,42 @@ def add_months(day: dt.date, months: int) -> dt.date:
     )
 
 
+def _edition_errors(
+    *,
+    name: str,
+    starts_on: dt.date,
+    ends_on: dt.date,
+    capacity: int,
+    min_attendance_percent: int,
+    offer_hours: int,
+) -> list:
+    """What is wrong with an edition's own fields: the checks creating and editing share."""
+    errors = []
+    if not name.strip():
+        errors.append(_("Give the edition a name."))
+    if ends_on < starts_on:
+        errors.append(_("The edition cannot end before it starts."))
+    if not 1 <= capacity <= 10000:
+        errors.append(_("The cohort has between 1 and 10,000 places."))
+    if not 0 <= min_attendance_percent <= 100:
+        errors.append(_("Attendance is a percentage between 0 and 100."))
+    if not 1 <= offer_hours <= 24 * 30:
+        errors.append(_("A place is offered for 1 to 720 hours."))
+    return errors
+
+
+def _raise_invalid(errors: list) -> None:
+    if errors:
+        raise LearningError(" ".join(str(e) for e in errors), code="invalid")
+
+
+def _check_trainers(trainers: list) -> None:
+    if any(not permissions.is_trainer(t) for t in trainers):
+        raise LearningError(
+            _("Only people flagged as trainers can lead an edition."), code="not_trainer"
+        )
+
+
 @transaction.atomic
 def create_edition(
     *,
@@ -66,23 +103,21 @@ def create_edition(
     """A new edition (cycle) of a course; the course is created when ``course`` is None."""
     if actor is not None and not permissions.can_manage_training(actor):
         raise NotAllowed(_("Only a coordinator creates courses and editions."), code="forbidden")
-    errors = []
-    if ends_on < starts_on:
-        errors.append(_("The edition cannot end before it starts."))
-    if not 1 <= capacity <= 10000:
-        errors.append(_("The cohort has between 1 and 10,000 places."))
-    if not 0 <= min_attendance_percent <= 100:
-        errors.append(_("Attendance is a percentage between 0 and 100."))
-    if not 1 <= offer_hours <= 24 * 30:
-        errors.append(_("A place is offered for 1 to 720 hours."))
+    errors = _edition_errors(
+        name=name,
+        starts_on=starts_on,
+        ends_on=ends_on,
+        capacity=capacity,
+        min_attendance_percent=min_attendance_percent,
+        offer_hours=offer_hours,
+    )
     if certificate_valid_months is not None and not 1 <= certificate_valid_months <= 240:
         errors.append(_("A certificate is valid for 1 to 240 months (or leave it empty)."))
     if course is None and not course_title.strip():
         errors.append(_("Give the course a title."))
-    if not name.strip():
-        errors.append(_("Give the edition a name."))
-    if errors:
-        raise LearningError(" ".join(str(e) for e in errors), code="invalid")
+    _raise_invalid(errors)
+    trainers = list(trainers)
+    _check_trainers(trainers)
     if course is None:
         course = Course.objects.create(
             title=course_title.strip(),
@@ -99,11 +134,6 @@ def create_edition(
         requires_assessment=requires_assessment,
         offer_hours=offer_hours,
     )
-    trainers = list(trainers)
-    if any(not permissions.is_trainer(t) for t in trainers):
-        raise LearningError(
-            _("Only people flagged as trainers can lead an edition."), code="not_trainer"
-        )
     edition.trainers.set(trainers)
     log_action(
         "learning.edition.created",
@@ -119,6 +149,166 @@ def create_edition(
         },
     )
     return edition
+
+
+#: What a coordinator may change in an edition once it exists (the course's title,
+#: description and certificate validity belong to the course, not to one edition).
+EDITABLE_FIELDS = (
+    "name",
+    "starts_on",
+    "ends_on",
+    "capacity",
+    "min_attendance_percent",
+    "requires_assessment",
+    "offer_hours",
+)
+#: Fields that decide who completes: frozen once anyone has been judged against them.
+COMPLETION_RULES = ("min_attendance_percent", "requires_assessment")
+#: Everyone who holds a place in the cohort as the edition's page counts it: the cohort
+#: (including those already judged, completed or not) and the places offered and held.
+TAKES_PLACE = (
+    Enrolment.State.ENROLLED,
+    Enrolment.State.OFFERED,
+    Enrolment.State.COMPLETED,
+    Enrolment.State.NOT_COMPLETED,
+)
+
+
+def completion_settled(edition: Edition) -> bool:
+    """True once anyone was judged against the completion rules: the edition is closed, or a
+    person completed (a certificate issued) or was marked as not having completed."""
+    if edition.state == Edition.State.CLOSED:
+        return True
+    return (
+        edition.enrolments.filter(
+            state__in=[Enrolment.State.COMPLETED, Enrolment.State.NOT_COMPLETED]
+        ).exists()
+        or edition.enrolments.exclude(certificate_code="").exists()
+    )
+
+
+def _audit_value(value):
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    return value
+
+
+@dataclass
+class EditionUpdate:
+    edition: Edition
+    changed: list[str]
+    offered: list[Enrolment]
+
+
+@transaction.atomic
+def update_edition(
+    edition: Edition,
+    *,
+    actor,
+    version: int,
+    name: str,
+    starts_on: dt.date,
+    ends_on: dt.date,
+    capacity: int,
+    min_attendance_percent: int,
+    requires_assessment: bool,
+    offer_hours: int,
+    trainers=(),
+) -> EditionUpdate:
+    """Change an edition, only if it is still at ``version`` (the one the editor loaded;
+    otherwise Conflict ``stale``, nothing written). The same checks as creating, and:
+
+    * the cohort cannot shrink below the places already taken; places added are offered to
+      the waiting list in order, as a withdrawal's freed place is;
+    * the completion rules are frozen once anyone was judged against them
+      (:func:`completion_settled`): certificates must not silently become wrong.
+
+    Audited with the changed fields (old and new values). Nothing changed: nothing written.
+    """
+    if actor is not None and not permissions.can_manage_training(actor):
+        raise NotAllowed(_("Only a coordinator can change an edition."), code="forbidden")
+    current = Edition.objects.select_for_update().get(pk=edition.pk)  # serialises enrolment
+    if current.version != version:
+        raise Conflict(
+            _(
+                "Someone else saved this edition while you were editing it. Nothing was "
+                "saved: reload the page to see their changes, then make yours again."
+            ),
+            code="stale",
+        )
+    _raise_invalid(
+        _edition_errors(
+            name=name,
+            starts_on=starts_on,
+            ends_on=ends_on,
+            capacity=capacity,
+            min_attendance_percent=min_attendance_percent,
+            offer_hours=offer_hours,
+        )
+    )
+    trainers = list(trainers)
+    _check_trainers(trainers)
+    proposed = {
+        "name": name.strip(),
+        "starts_on": starts_on,
+        "ends_on": ends_on,
+        "capacity": capacity,
+        "min_attendance_percent": min_attendance_percent,
+        "requires_assessment": bool(requires_assessment),
+        "offer_hours": offer_hours,
+    }
+    changes = {
+        field: [_audit_value(getattr(current, field)), _audit_value(value)]
+        for field, value in proposed.items()
+        if getattr(current, field) != value
+    }
+    old_trainers = sorted(current.trainers.values_list("pk", flat=True))
+    new_trainers = sorted({t.pk for t in trainers})
+    if old_trainers != new_trainers:
+        changes["trainers"] = [old_trainers, new_trainers]
+    if not changes:
+        return EditionUpdate(current, [], [])
+    if any(field in changes for field in COMPLETION_RULES) and completion_settled(current):
+        raise LearningError(
+            _(
+                "The completion rules (attendance and final assessment) cannot change any "
+                "more: people have already been judged against them (certificates issued or "
+                "the edition closed). The other fields can still be changed."
+            ),
+            code="rules_settled",
+            status=409,
+        )
+    if "capacity" in changes:
+        taken = current.enrolments.filter(state__in=TAKES_PLACE).count()
+        if capacity < taken:
+            raise LearningError(
+                _(
+                    "Places already taken (the cohort and the places offered from the "
+                    "waiting list): %(taken)s. The cohort cannot have fewer places than that."
+                )
+                % {"taken": taken},
+                code="capacity_below_taken",
+            )
+    for field, value in proposed.items():
+        setattr(current, field, value)
+    current.version += 1
+    current.save(update_fields=[*EDITABLE_FIELDS, "version"])
+    if "trainers" in changes:
+        current.trainers.set(trainers)
+    changed = sorted(changes)
+    log_action(
+        "learning.edition.updated",
+        actor=actor,
+        target=current,
+        data={"fields": changed, "changes": changes, "version": current.version},
+    )
+    offered = []
+    if "capacity" in changes and capacity > changes["capacity"][0]:
+        # Each added place goes to the next person waiting, exactly as a freed place does
+        # (_offer_place stops when the cohort is full or nobody waits).
+        while (nxt := _offer_place(current)) is not None:
+            offered.append(nxt)
+    return EditionUpdate(current, changed, offered)
 
 
 @transaction.atomic
