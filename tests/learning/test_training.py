@@ -35,6 +35,16 @@ def test_enrolment_fills_the_cohort_then_the_waiting_list_in_order():
     assert AuditEntry.objects.filter(action="learning.enrolment.offered").count() == 1
 
 
+def test_someone_completing_early_still_takes_their_place_in_the_cohort():
+    """Completing before the edition ends does not free a place: the cohort's capacity counts
+    the people judged (completed or not) as the edition's page does."""
+    ed = edition(capacity=1, sessions=1)
+    first, enrolment = graduate(ed)
+    assert Enrolment.objects.get(pk=enrolment.pk).state == "completed"
+    newcomer = professional()
+    assert services.enrol(ed, newcomer, actor=newcomer).state == "waiting"
+
+
 def test_only_professionals_of_member_organisations_enrol():
     ed = edition()
     outsider = make_user("authority_officer")

@@ -13,8 +13,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from ostoja.audit.services import log_action
+from ostoja.core import offers
 
-from .. import offers
 from ..models import (
     BookingStatus,
     QueueChange,

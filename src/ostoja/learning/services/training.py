@@ -17,7 +17,7 @@ from django.utils.translation import gettext_lazy as _
 
 from ostoja.audit.services import log_action
 from ostoja.certificates.models import Certificate
-from ostoja.events import offers
+from ostoja.core import offers
 from ostoja.outbox.services import enqueue_email
 
 from .. import permissions
@@ -27,6 +27,10 @@ from .errors import Conflict, LearningError, NotAllowed
 
 #: States that hold a place in the cohort (an offered place is held for the person).
 HOLDS_PLACE = (Enrolment.State.ENROLLED, Enrolment.State.OFFERED)
+#: Everyone who takes up a place of the cohort's capacity, as the edition's page counts it:
+#: those holding one and those already judged (completed or not) — completing before the
+#: edition ends must not free a place for a newcomer.
+TAKES_PLACE = (*HOLDS_PLACE, Enrolment.State.COMPLETED, Enrolment.State.NOT_COMPLETED)
 ACTIVE = (*HOLDS_PLACE, Enrolment.State.WAITING)
 #: States after which the person may enrol again.
 ENDED = (Enrolment.State.WITHDRAWN, Enrolment.State.OFFER_EXPIRED)
@@ -164,14 +168,6 @@ EDITABLE_FIELDS = (
 )
 #: Fields that decide who completes: frozen once anyone has been judged against them.
 COMPLETION_RULES = ("min_attendance_percent", "requires_assessment")
-#: Everyone who holds a place in the cohort as the edition's page counts it: the cohort
-#: (including those already judged, completed or not) and the places offered and held.
-TAKES_PLACE = (
-    Enrolment.State.ENROLLED,
-    Enrolment.State.OFFERED,
-    Enrolment.State.COMPLETED,
-    Enrolment.State.NOT_COMPLETED,
-)
 
 
 def completion_settled(edition: Edition) -> bool:
@@ -363,7 +359,7 @@ def enrol(edition: Edition, user, *, actor) -> Enrolment:
         raise Conflict(_("You are already enrolled in this edition."), code="already_enrolled")
     if existing and existing.state not in ENDED:
         raise Conflict(_("You have already taken part in this edition."), code="already_done")
-    taken = edition.enrolments.filter(state__in=HOLDS_PLACE).count()
+    taken = edition.enrolments.filter(state__in=TAKES_PLACE).count()
     state = Enrolment.State.ENROLLED if taken < edition.capacity else Enrolment.State.WAITING
     position = (edition.enrolments.aggregate(m=Max("position"))["m"] or 0) + 1
     if existing:
@@ -419,7 +415,7 @@ def _offer_place(edition: Edition) -> Enrolment | None:
     waiting, for ``edition.offer_hours``. Nothing while the edition is closed or full."""
     if edition.state == Edition.State.CLOSED:
         return None
-    if edition.enrolments.filter(state__in=HOLDS_PLACE).count() >= edition.capacity:
+    if edition.enrolments.filter(state__in=TAKES_PLACE).count() >= edition.capacity:
         return None
     nxt = (
         edition.enrolments.filter(state=Enrolment.State.WAITING)
